@@ -1,0 +1,290 @@
+//! The two WebSockets: `GET /collab/{section_id}` (y-websocket protocol) and
+//! `GET /events` (JSON events). Both authorise at the handshake, so a refused
+//! caller gets a plain 401/403/404 and never an upgraded socket.
+use std::time::Duration;
+
+use axum::{
+    body::Bytes,
+    extract::{
+        State,
+        ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade},
+    },
+    http::{HeaderMap, header},
+    response::Response,
+};
+use futures_util::{Sink, SinkExt, StreamExt, stream::SplitSink};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use tokio::sync::{mpsc, watch};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use super::{
+    collab::{self, ConnHandle, FrameResult, SectionMeta},
+    events::rooms_of,
+    room::Peer,
+};
+use crate::{
+    app::AppState,
+    auth::CurrentUser,
+    entities::membership,
+    error::{AppError, AppResult},
+    http::ApiPath,
+    policy, sections,
+    stages::locks,
+};
+
+/// Collab frames over this size close the socket with 1009 (DESIGN §7).
+pub const MAX_FRAME: usize = 1024 * 1024;
+const CLOSE_TOO_BIG: u16 = 1009;
+const CLOSE_UNSUPPORTED: u16 = 1003;
+const CLOSE_NORMAL: u16 = 1000;
+const CLOSE_GOING_AWAY: u16 = 1001;
+/// A ping this often; a peer silent for three rounds is dead.
+const PING_EVERY: Duration = Duration::from_secs(15);
+const SILENT_LIMIT: Duration = Duration::from_secs(45);
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(collab_socket))
+        .routes(routes!(events_socket))
+}
+
+/// WebSockets carry the browser's `Origin`; it must be our own site.
+fn ensure_same_origin(state: &AppState, headers: &HeaderMap) -> AppResult<()> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let expected = state.public_url.origin().ascii_serialization();
+    if origin.to_str().ok().map(|o| o.trim_end_matches('/')) == Some(expected.as_str()) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "The request's Origin is not this site.".into(),
+        ))
+    }
+}
+
+/// Live co-editing of one section: the y-websocket protocol (sync step 1/2,
+/// updates, awareness). Read-only roles and locked sections receive but
+/// cannot write (a permission-denied message, updates dropped).
+#[utoipa::path(get, path = "/collab/{id}", tag = "plans", params(("id" = Uuid, Path)),
+    responses((status = 101, description = "Switching to the y-websocket protocol"),
+        (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem)))]
+async fn collab_socket(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> AppResult<Response> {
+    ensure_same_origin(&state, &headers)?;
+    let (section, plan, city) = sections::find_visible(&state.db, &user, id).await?;
+    let writable = policy::can_edit_plan(&user, &city)
+        && !locks::is_final(&plan)
+        && !locks::section_is_locked(&state.db, plan.id, &section.key).await?;
+    let meta = SectionMeta {
+        section_id: section.id,
+        plan_id: plan.id,
+        city_id: city.id,
+        network_id: city.network_id,
+    };
+    // Small buffers: an idle editor must cost little memory (tungstenite's
+    // default read buffer alone is 128 KiB); they grow for big frames.
+    Ok(ws
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(8 * 1024)
+        .max_message_size(MAX_FRAME * 2)
+        .max_frame_size(MAX_FRAME * 2)
+        .on_upgrade(move |socket| run_collab(state, socket, meta, user, writable)))
+}
+
+async fn run_collab(
+    state: AppState,
+    socket: WebSocket,
+    meta: SectionMeta,
+    user: CurrentUser,
+    writable: bool,
+) {
+    let _open = state.metrics.socket_opened("collab");
+    let (handle, out, closer) = ConnHandle::new(user.id(), user.user.name.clone());
+    let (room, conn) = state.hub.collab().connect(meta, handle);
+    let mut peer = Peer::new(writable);
+    let (sink, mut stream) = socket.split();
+    let writer = tokio::spawn(write_frames(sink, out, closer.watch()));
+    if let Err(e) = collab::open(&state, &room, conn).await {
+        tracing::warn!(error = %e, "opening a section failed");
+        closer.close(collab::CLOSE_SERVER_ERROR);
+    }
+    let mut closed = closer.watch();
+    loop {
+        let next = tokio::select! {
+            next = tokio::time::timeout(SILENT_LIMIT, stream.next()) => next,
+            _ = closed.changed() => break,
+        };
+        let code = match next {
+            Err(_) => Some(CLOSE_GOING_AWAY),
+            Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => Some(CLOSE_NORMAL),
+            Ok(Some(Ok(Message::Binary(frame)))) if frame.len() > MAX_FRAME => Some(CLOSE_TOO_BIG),
+            Ok(Some(Ok(Message::Binary(frame)))) => {
+                match collab::handle_frame(&state, &room, conn, &mut peer, user.id(), &frame).await
+                {
+                    FrameResult::Ok => None,
+                    FrameResult::Close(code, why) => {
+                        tracing::info!(code, reason = %why, "closing a collab socket");
+                        Some(code)
+                    }
+                }
+            }
+            Ok(Some(Ok(Message::Text(_)))) => Some(CLOSE_UNSUPPORTED),
+            Ok(Some(Ok(_))) => None, // ping/pong: axum answers pings itself
+        };
+        if let Some(code) = code {
+            closer.close(code);
+            break;
+        }
+    }
+    collab::leave(&state, &room, conn, &mut peer).await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+}
+
+/// Sends queued frames (coalescing a burst into one flush), pings, and the
+/// close frame when ordered.
+async fn write_frames<S>(
+    mut sink: SplitSink<S, Message>,
+    mut out: mpsc::Receiver<Bytes>,
+    mut close: watch::Receiver<Option<u16>>,
+) where
+    SplitSink<S, Message>: Sink<Message> + Unpin,
+{
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            biased;
+            _ = close.changed() => break,
+            frame = out.recv() => {
+                let Some(frame) = frame else { break };
+                if sink.feed(Message::Binary(frame)).await.is_err() {
+                    return;
+                }
+                while let Ok(frame) = out.try_recv() {
+                    if sink.feed(Message::Binary(frame)).await.is_err() {
+                        return;
+                    }
+                }
+                if sink.flush().await.is_err() {
+                    return;
+                }
+            }
+            _ = ping.tick() => {
+                if sink.send(Message::Ping(Bytes::new())).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+    let code = close.borrow().unwrap_or(CLOSE_NORMAL);
+    let _ = sink
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: "".into(),
+        })))
+        .await;
+}
+
+/// Live JSON events the signed-in user may see (DESIGN §6); the rooms follow
+/// the user's memberships as they change.
+#[utoipa::path(get, path = "/events", tag = "plans",
+    responses((status = 101, description = "Switching to a stream of JSON events"),
+        (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+async fn events_socket(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> AppResult<Response> {
+    ensure_same_origin(&state, &headers)?;
+    Ok(ws
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(8 * 1024)
+        .on_upgrade(move |socket| run_events(state, socket, user)))
+}
+
+async fn run_events(state: AppState, socket: WebSocket, user: CurrentUser) {
+    let _open = state.metrics.socket_opened("events");
+    let mut user = user;
+    let mut subscription = state.hub.join(rooms_of(&user));
+    let (mut sink, mut stream) = socket.split();
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let code = loop {
+        tokio::select! {
+            event = subscription.rx.recv() => {
+                // `None`: the hub dropped us for being too slow.
+                let Some(json) = event else { break collab::CLOSE_TRY_AGAIN };
+                if concerns_membership_of(&json, user.id()) {
+                    if let Ok(memberships) = membership::Entity::find()
+                        .filter(membership::Column::UserId.eq(user.id()))
+                        .all(&state.db)
+                        .await
+                    {
+                        user.memberships = memberships;
+                    }
+                    if !subscription.rejoin(rooms_of(&user)) {
+                        break collab::CLOSE_TRY_AGAIN;
+                    }
+                }
+                if sink.send(Message::Text(json.as_ref().into())).await.is_err() {
+                    break CLOSE_NORMAL;
+                }
+            }
+            incoming = tokio::time::timeout(SILENT_LIMIT, stream.next()) => match incoming {
+                Err(_) => break CLOSE_GOING_AWAY,
+                Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => break CLOSE_NORMAL,
+                Ok(Some(Ok(_))) => {}
+            },
+            _ = ping.tick() => {
+                if sink.send(Message::Ping(Bytes::new())).await.is_err() {
+                    break CLOSE_NORMAL;
+                }
+            }
+        }
+    };
+    let _ = sink
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: "".into(),
+        })))
+        .await;
+}
+
+/// A membership event about this very user: what they may see changed.
+fn concerns_membership_of(json: &str, user: Uuid) -> bool {
+    if !json.contains("\"type\":\"member") {
+        return false;
+    }
+    serde_json::from_str::<super::Event>(json)
+        .ok()
+        .and_then(|e| e.member_user())
+        == Some(user)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn membership_events_are_recognised_for_their_user_only() {
+        let me = Uuid::now_v7();
+        let event = super::super::Event::new(
+            "member.joined",
+            None,
+            None,
+            serde_json::json!({ "user_id": me }),
+        );
+        let json = serde_json::to_string(&event).unwrap_or_default();
+        assert!(concerns_membership_of(&json, me));
+        assert!(!concerns_membership_of(&json, Uuid::now_v7()));
+    }
+}

@@ -1,0 +1,351 @@
+//! Durable storage of section documents: an append-only log of Yjs updates
+//! (ordered by its autoincrement id) and one compacted snapshot per section.
+//!
+//! What must hold: an update is in `section_updates` before any client sees
+//! it; a snapshot plus the section's remaining log rows rebuild the document
+//! (compaction deletes exactly the rows it folded, in the transaction that
+//! stores the snapshot, under a lock on the section row, so two instances
+//! never compact the same section at once).
+use chrono::Utc;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
+    sea_query::{Expr, ExprTrait, OnConflict, Query},
+};
+use uuid::Uuid;
+use yrs::Doc;
+
+use super::document;
+use crate::{
+    database,
+    entities::{section, section_contributor, section_snapshot, section_update, user},
+    error::{AppError, AppResult},
+    realtime::room,
+};
+
+/// Compact a section once this many updates have been logged since the last snapshot.
+pub const COMPACT_EVERY: usize = 500;
+
+/// One update to append to the log.
+pub struct NewUpdate {
+    pub section_id: Uuid,
+    pub data: Vec<u8>,
+    pub user_id: Option<Uuid>,
+}
+
+/// A section's stored document: snapshot and the log rows after it.
+pub struct Stored {
+    pub snapshot: Option<Vec<u8>>,
+    pub compacted_through: i64,
+    pub tail: Vec<(i64, Vec<u8>)>,
+}
+
+impl Stored {
+    pub fn is_empty(&self) -> bool {
+        self.snapshot.is_none() && self.tail.is_empty()
+    }
+
+    pub fn last_id(&self) -> i64 {
+        self.tail
+            .last()
+            .map_or(self.compacted_through, |(id, _)| *id)
+    }
+
+    pub fn doc(&self) -> AppResult<Doc> {
+        let tail: Vec<Vec<u8>> = self.tail.iter().map(|(_, d)| d.clone()).collect();
+        room::load(self.snapshot.as_deref(), &tail).map_err(internal)
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("section document: {e}"))
+}
+
+pub async fn load(db: &impl ConnectionTrait, section_id: Uuid) -> AppResult<Stored> {
+    let snapshot = section_snapshot::Entity::find_by_id(section_id)
+        .one(db)
+        .await?;
+    let compacted_through = snapshot.as_ref().map_or(0, |s| s.compacted_through);
+    let tail = section_update::Entity::find()
+        .select_only()
+        .column(section_update::Column::Id)
+        .column(section_update::Column::Data)
+        .filter(section_update::Column::SectionId.eq(section_id))
+        .order_by_asc(section_update::Column::Id)
+        .into_tuple::<(i64, Vec<u8>)>()
+        .all(db)
+        .await?;
+    Ok(Stored {
+        snapshot: snapshot.map(|s| s.data),
+        compacted_through,
+        tail,
+    })
+}
+
+/// Log rows of one section with ids in `from..=to` (what a relay notification names).
+pub async fn updates_between(
+    db: &impl ConnectionTrait,
+    section_id: Uuid,
+    from: i64,
+    to: i64,
+) -> AppResult<Vec<(i64, Vec<u8>)>> {
+    Ok(section_update::Entity::find()
+        .select_only()
+        .column(section_update::Column::Id)
+        .column(section_update::Column::Data)
+        .filter(section_update::Column::SectionId.eq(section_id))
+        .filter(section_update::Column::Id.between(from, to))
+        .order_by_asc(section_update::Column::Id)
+        .into_tuple::<(i64, Vec<u8>)>()
+        .all(db)
+        .await?)
+}
+
+/// Takes the section row's lock for the rest of the transaction. SQLite
+/// needs nothing: `begin_write` already holds its only write lock.
+pub async fn lock_section(db: &impl ConnectionTrait, section_id: Uuid) -> AppResult<()> {
+    if database::is_postgres(db) {
+        db.query_one_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT id FROM sections WHERE id = $1 FOR UPDATE",
+            [section_id.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Loads a section's document; a section that has Markdown but no document
+/// yet (written before documents existed) is seeded from its Markdown once,
+/// under the section lock so two instances cannot both seed it.
+pub async fn load_or_seed(db: &DatabaseConnection, section_id: Uuid) -> AppResult<Stored> {
+    let stored = load(db, section_id).await?;
+    if !stored.is_empty() {
+        return Ok(stored);
+    }
+    let txn = database::begin_write(db).await?;
+    lock_section(&txn, section_id).await?;
+    let stored = load(&txn, section_id).await?;
+    if stored.is_empty() {
+        let row = section::Entity::find_by_id(section_id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !row.markdown.trim().is_empty() {
+            let doc = Doc::new();
+            let data = document::replace_with_markdown(&doc, &row.markdown);
+            append(
+                &txn,
+                &[NewUpdate {
+                    section_id,
+                    data,
+                    user_id: None,
+                }],
+            )
+            .await?;
+        }
+    }
+    let stored = load(&txn, section_id).await?;
+    txn.commit().await?;
+    Ok(stored)
+}
+
+/// Appends updates in one statement and returns their ids, in order, and
+/// records their writers as contributors (same transaction).
+pub async fn append(db: &impl ConnectionTrait, rows: &[NewUpdate]) -> AppResult<Vec<i64>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = Utc::now();
+    let mut insert = Query::insert();
+    insert
+        .into_table("section_updates")
+        .columns(["section_id", "data", "user_id", "created_at"]);
+    for row in rows {
+        insert
+            .values([
+                row.section_id.into(),
+                row.data.clone().into(),
+                row.user_id.into(),
+                now.into(),
+            ])
+            .map_err(internal)?;
+    }
+    insert.returning_col("id");
+    let ids = db
+        .query_all(&insert)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64>("", "id"))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    record_contributors(
+        db,
+        rows.iter()
+            .filter_map(|r| r.user_id.map(|u| (r.section_id, u)))
+            .collect(),
+    )
+    .await?;
+    Ok(ids)
+}
+
+/// Remembers who wrote to which section (`GET /sections/{id}` contributors).
+pub async fn record_contributors(
+    db: &impl ConnectionTrait,
+    mut writers: Vec<(Uuid, Uuid)>,
+) -> AppResult<()> {
+    let now = Utc::now();
+    writers.sort_unstable();
+    writers.dedup();
+    if !writers.is_empty() {
+        let mut upsert = Query::insert();
+        upsert.into_table("section_contributors").columns([
+            "section_id",
+            "user_id",
+            "first_at",
+            "last_at",
+        ]);
+        for (section_id, user_id) in writers {
+            upsert
+                .values([section_id.into(), user_id.into(), now.into(), now.into()])
+                .map_err(internal)?;
+        }
+        upsert.on_conflict(
+            OnConflict::columns(["section_id", "user_id"])
+                .update_column("last_at")
+                .to_owned(),
+        );
+        db.execute(&upsert).await?;
+    }
+    Ok(())
+}
+
+/// Folds a section's log into its snapshot. The new snapshot is computed
+/// outside any write lock (re-encoding a loaded document: merging thousands of
+/// raw updates is superlinear); the short write transaction then takes the
+/// section lock, checks nobody compacted meanwhile, stores the snapshot and
+/// deletes the rows it covers. Returns whether anything was folded.
+pub async fn compact(db: &DatabaseConnection, section_id: Uuid) -> AppResult<bool> {
+    let stored = load(db, section_id).await?;
+    if stored.tail.is_empty() {
+        return Ok(false);
+    }
+    let through = std::cmp::Ord::max(stored.last_id(), stored.compacted_through);
+    let folded: Vec<i64> = stored.tail.iter().map(|(id, _)| *id).collect();
+    let compacted_through = stored.compacted_through;
+    // Replaying hundreds of updates takes milliseconds: keep it off the
+    // async workers that carry everyone's edits.
+    let data = tokio::task::spawn_blocking(move || stored.doc().map(|d| room::encode_state(&d)))
+        .await
+        .map_err(internal)??;
+    let txn = database::begin_write(db).await?;
+    lock_section(&txn, section_id).await?;
+    let current = section_snapshot::Entity::find_by_id(section_id)
+        .one(&txn)
+        .await?
+        .map_or(0, |s| s.compacted_through);
+    if current != compacted_through {
+        // Another instance compacted first; its snapshot stands.
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    let snapshot = section_snapshot::ActiveModel {
+        section_id: sea_orm::Set(section_id),
+        data: sea_orm::Set(data),
+        compacted_through: sea_orm::Set(through),
+        updated_at: sea_orm::Set(Utc::now()),
+    };
+    section_snapshot::Entity::insert(snapshot)
+        .on_conflict(
+            OnConflict::column(section_snapshot::Column::SectionId)
+                .update_columns([
+                    section_snapshot::Column::Data,
+                    section_snapshot::Column::CompactedThrough,
+                    section_snapshot::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(&txn)
+        .await?;
+    // Exactly the rows folded: on PostgreSQL a row with a lower id can commit
+    // after we read, and must stay in the log.
+    for ids in folded.chunks(1000) {
+        section_update::Entity::delete_many()
+            .filter(section_update::Column::Id.is_in(ids.to_vec()))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Markdown and sanitised HTML of a document.
+pub fn render(doc: &Doc) -> (String, String) {
+    (
+        document::fragment_to_markdown(doc),
+        document::fragment_to_html(doc),
+    )
+}
+
+/// Writes the rendering into the section row when it changed (a new
+/// revision, hence a new ETag). Returns the updated row, `None` if unchanged.
+pub async fn save_rendering(
+    db: &impl ConnectionTrait,
+    section_id: Uuid,
+    markdown: &str,
+    html: &str,
+    by: Option<Uuid>,
+) -> AppResult<Option<section::Model>> {
+    let result = section::Entity::update_many()
+        .col_expr(section::Column::Markdown, Expr::value(markdown))
+        .col_expr(section::Column::Html, Expr::value(html))
+        .col_expr(
+            section::Column::Revision,
+            Expr::col(section::Column::Revision).add(1),
+        )
+        .col_expr(section::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(section::Column::UpdatedBy, Expr::value(by))
+        .filter(section::Column::Id.eq(section_id))
+        .filter(section::Column::Markdown.ne(markdown))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Ok(None);
+    }
+    Ok(section::Entity::find_by_id(section_id).one(db).await?)
+}
+
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Contributor {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// Everyone who wrote to the section, first writer first.
+pub async fn contributors(
+    db: &impl ConnectionTrait,
+    section_id: Uuid,
+) -> AppResult<Vec<Contributor>> {
+    let rows = section_contributor::Entity::find()
+        .filter(section_contributor::Column::SectionId.eq(section_id))
+        .order_by_asc(section_contributor::Column::FirstAt)
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.user_id).collect();
+    let users = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            users
+                .iter()
+                .find(|u| u.id == r.user_id)
+                .map(|u| Contributor {
+                    id: u.id,
+                    name: u.name.clone(),
+                })
+        })
+        .collect())
+}
