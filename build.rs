@@ -10,8 +10,16 @@ fn main() {
         "frontend/package.json",
         "frontend/package-lock.json",
         "frontend/vite.config.ts",
-        "frontend/scripts",
+        "frontend/tsconfig.json",
+        "frontend/tsconfig.app.json",
+        "frontend/tsconfig.node.json",
     ] {
+        // A path that does not exist makes cargo rerun this script (and rebuild
+        // the crate) on every invocation, so only list files that are there.
+        debug_assert!(
+            Path::new(path).exists(),
+            "build.rs watches a missing path: {path}"
+        );
         println!("cargo:rerun-if-changed={path}");
     }
     println!("cargo:rerun-if-env-changed=IAP_SKIP_FRONTEND_BUILD");
