@@ -19,7 +19,6 @@ use std::{
 };
 
 use axum::body::Bytes;
-use sea_orm::{ConnectionTrait, Statement};
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
 
@@ -40,6 +39,9 @@ pub const SEND_QUEUE: usize = 2048;
 pub const IDLE_ROOM: Duration = Duration::from_secs(60);
 /// Rendering to Markdown/HTML waits this long after an edit, to batch edits.
 const RENDER_DELAY: Duration = Duration::from_secs(1);
+/// A contributor's `last_at` is refreshed at most this often: upserting every
+/// writer of every batch cost more than storing the edits themselves.
+const CONTRIBUTOR_REFRESH: Duration = Duration::from_secs(60);
 /// Close codes: the client reconnects after these.
 pub const CLOSE_TRY_AGAIN: u16 = 1013;
 pub const CLOSE_SERVER_ERROR: u16 = 1011;
@@ -130,6 +132,8 @@ pub struct LiveRoom {
     compacting: AtomicBool,
     render_scheduled: AtomicBool,
     last_writer: Mutex<Option<Uuid>>,
+    /// Writers recorded as contributors, and when.
+    contributors_recorded: Mutex<HashMap<Uuid, Instant>>,
     idle_since: Mutex<Option<Instant>>,
 }
 
@@ -143,6 +147,7 @@ impl LiveRoom {
             compacting: AtomicBool::new(false),
             render_scheduled: AtomicBool::new(false),
             last_writer: Mutex::new(None),
+            contributors_recorded: Mutex::new(HashMap::new()),
             idle_since: Mutex::new(Some(Instant::now())),
         }
     }
@@ -184,6 +189,34 @@ impl LiveRoom {
         people.sort();
         people.dedup_by_key(|p| p.0);
         people
+    }
+
+    /// Of these writers, the ones to record as contributors now.
+    fn contributors_due(&self, writers: &[Uuid]) -> Vec<Uuid> {
+        let Ok(recorded) = self.contributors_recorded.lock() else {
+            return writers.to_vec();
+        };
+        let mut due: Vec<Uuid> = writers
+            .iter()
+            .filter(|u| {
+                recorded
+                    .get(u)
+                    .is_none_or(|at| at.elapsed() >= CONTRIBUTOR_REFRESH)
+            })
+            .copied()
+            .collect();
+        due.sort_unstable();
+        due.dedup();
+        due
+    }
+
+    fn contributors_stored(&self, writers: &[Uuid]) {
+        if let Ok(mut recorded) = self.contributors_recorded.lock() {
+            let now = Instant::now();
+            for user in writers {
+                recorded.insert(*user, now);
+            }
+        }
     }
 
     pub fn connections(&self) -> usize {
@@ -631,6 +664,8 @@ struct SectionBatch {
     users: Vec<Uuid>,
     origins: Vec<Option<u64>>,
     done: Vec<oneshot::Sender<bool>>,
+    /// Writers to record as contributors with this batch.
+    new_contributors: Vec<Uuid>,
 }
 
 async fn persist_batch(state: &AppState, jobs: Vec<Job>) {
@@ -653,6 +688,7 @@ async fn persist_batch(state: &AppState, jobs: Vec<Job>) {
                         users: Vec::new(),
                         origins: Vec::new(),
                         done: Vec::new(),
+                        new_contributors: Vec::new(),
                     });
                 entry.updates.push(data);
                 entry.users.extend(user);
@@ -662,63 +698,31 @@ async fn persist_batch(state: &AppState, jobs: Vec<Job>) {
             Job::Reply { room, conn, frames } => replies.push((room, conn, frames)),
         }
     }
-    // Updates that arrived together become one row and one frame per section.
-    let mut merged = Vec::with_capacity(sections.len());
-    for batch in sections.values_mut() {
-        let data = if batch.updates.len() == 1 {
-            batch.updates.pop().unwrap_or_default()
-        } else {
-            match yrs::merge_updates_v1(&batch.updates) {
-                Ok(m) => m,
-                Err(e) => {
-                    tracing::error!(error = %e, "merging updates failed");
-                    batch.updates.concat()
-                }
-            }
-        };
-        merged.push(data);
-    }
-    let ok = if sections.is_empty() {
-        true
-    } else {
-        match write_batch(state, &sections, &merged).await {
+    let mut batches: Vec<(SectionBatch, Vec<u8>)> = sections
+        .into_values()
+        .map(|mut batch| {
+            batch.new_contributors = batch.room.contributors_due(&batch.users);
+            // Updates that arrived together become one row and one frame per section.
+            let data = merge(std::mem::take(&mut batch.updates));
+            (batch, data)
+        })
+        .collect();
+    while !batches.is_empty() {
+        let rest = batches.split_off(batches.len().min(store::LIVE_BATCH_SECTIONS));
+        let chunk = std::mem::replace(&mut batches, rest);
+        let mut chunk = chunk;
+        let ok = match write_chunk(state, &mut chunk).await {
             Ok(()) => true,
             Err(e) => {
                 tracing::error!(error = %e, "storing section updates failed");
                 false
             }
-        }
-    };
-    for (batch, data) in sections.into_values().zip(merged) {
-        if ok {
-            let frame = Bytes::from(protocol::encode_update(&data));
-            // A lone sender already has its change; others get the merged frame.
-            let mut origins = batch.origins.clone();
-            origins.dedup();
-            let except = match origins.as_slice() {
-                [Some(one)] => Some(*one),
-                _ => None,
-            };
-            batch.room.fan_out(&frame, except);
-            if let (Some(user), Ok(mut last)) = (batch.users.last(), batch.room.last_writer.lock())
-            {
-                *last = Some(*user);
-            }
-            let pending = batch.room.since_compaction.fetch_add(1, Ordering::Relaxed) + 1;
-            if pending >= store::COMPACT_EVERY {
-                let (state, room) = (state.clone(), batch.room.clone());
-                tokio::spawn(async move { compact(&state, &room).await });
-            }
-            schedule_render(state, &batch.room);
-        } else {
-            // The in-memory document holds what storage refused: reload it.
-            *batch.room.doc.lock().await = None;
-            batch.room.close_all(CLOSE_SERVER_ERROR);
-        }
-        for done in batch.done {
-            let _ = done.send(ok);
+        };
+        for (batch, data) in chunk {
+            after_write(state, batch, &data, ok).await;
         }
     }
+    // Replies (sync step 2) leave only now: what they carry is stored.
     for (room, conn, frames) in replies {
         for frame in frames {
             room.send_to(conn, Bytes::from(frame));
@@ -726,39 +730,82 @@ async fn persist_batch(state: &AppState, jobs: Vec<Job>) {
     }
 }
 
-async fn write_batch(
-    state: &AppState,
-    sections: &BTreeMap<Uuid, SectionBatch>,
-    merged: &[Vec<u8>],
-) -> AppResult<()> {
-    let rows: Vec<store::NewUpdate> = sections
+fn merge(mut updates: Vec<Vec<u8>>) -> Vec<u8> {
+    if updates.len() == 1 {
+        return updates.pop().unwrap_or_default();
+    }
+    match yrs::merge_updates_v1(&updates) {
+        Ok(merged) => merged,
+        Err(e) => {
+            // Each of them applied to the room; merging them cannot fail in
+            // practice, and storing them one after the other is equivalent.
+            tracing::error!(error = %e, "merging updates failed");
+            updates.concat()
+        }
+    }
+}
+
+/// Fans a stored section update out (or, when storing failed, reloads the
+/// room: its in-memory document holds what storage refused).
+async fn after_write(state: &AppState, batch: SectionBatch, data: &[u8], ok: bool) {
+    if ok {
+        let frame = Bytes::from(protocol::encode_update(data));
+        // A lone sender already has its change; others get the merged frame.
+        let mut origins = batch.origins.clone();
+        origins.dedup();
+        let except = match origins.as_slice() {
+            [Some(one)] => Some(*one),
+            _ => None,
+        };
+        batch.room.fan_out(&frame, except);
+        if let (Some(user), Ok(mut last)) = (batch.users.last(), batch.room.last_writer.lock()) {
+            *last = Some(*user);
+        }
+        batch.room.contributors_stored(&batch.new_contributors);
+        let pending = batch.room.since_compaction.fetch_add(1, Ordering::Relaxed) + 1;
+        if pending >= store::COMPACT_EVERY {
+            let (state, room) = (state.clone(), batch.room.clone());
+            tokio::spawn(async move { compact(&state, &room).await });
+        }
+        schedule_render(state, &batch.room);
+    } else {
+        *batch.room.doc.lock().await = None;
+        batch.room.close_all(CLOSE_SERVER_ERROR);
+    }
+    for done in batch.done {
+        let _ = done.send(ok);
+    }
+}
+
+/// Stores one chunk of section updates: one statement (which also notifies
+/// the other instances), plus the contributors seen for the first time in a
+/// while, which are bookkeeping and may lag the edit.
+async fn write_chunk(state: &AppState, chunk: &mut [(SectionBatch, Vec<u8>)]) -> AppResult<()> {
+    let rows: Vec<store::NewUpdate> = chunk
         .iter()
-        .zip(merged)
-        .map(|((section_id, batch), data)| store::NewUpdate {
-            section_id: *section_id,
+        .map(|(batch, data)| store::NewUpdate {
+            section_id: batch.room.meta.section_id,
             data: data.clone(),
             user_id: batch.users.last().copied(),
         })
         .collect();
-    let txn = database::begin_write(&state.db).await?;
-    let ids = store::append(&txn, &rows).await?;
+    let notify = state.hub.relay().and_then(|r| r.collab_notify());
+    store::append_live(&state.db, &rows, notify).await?;
     // Everyone in the batch wrote, not only the last writer of each section.
-    let writers = sections
+    let writers: Vec<(Uuid, Uuid)> = chunk
         .iter()
-        .flat_map(|(id, b)| b.users.iter().map(move |u| (*id, *u)))
+        .flat_map(|(b, _)| {
+            let section = b.room.meta.section_id;
+            b.new_contributors.iter().map(move |u| (section, *u))
+        })
         .collect();
-    store::record_contributors(&txn, writers).await?;
-    if let Some(relay) = state.hub.relay() {
-        let written: Vec<(Uuid, i64)> = rows.iter().map(|r| r.section_id).zip(ids).collect();
-        for payload in relay.collab_payloads(&written) {
-            txn.execute_raw(Statement::from_sql_and_values(
-                txn.get_database_backend(),
-                "SELECT pg_notify($1, $2)",
-                [super::relay::COLLAB_CHANNEL.into(), payload.into()],
-            ))
-            .await?;
+    if !writers.is_empty()
+        && let Err(e) = store::record_contributors(&state.db, writers).await
+    {
+        tracing::warn!(error = %e, "recording section contributors failed; retrying with the next edit");
+        for (batch, _) in chunk.iter_mut() {
+            batch.new_contributors.clear();
         }
     }
-    txn.commit().await?;
     Ok(())
 }

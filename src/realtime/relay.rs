@@ -24,12 +24,10 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::{Event, collab};
-use crate::{app::AppState, database, entities::relayed_event, error::AppResult};
+use crate::{app::AppState, database, entities::relayed_event, error::AppResult, sections::store};
 
 pub const COLLAB_CHANNEL: &str = "iap_collab";
 pub const EVENTS_CHANNEL: &str = "iap_events";
-/// Sections named per NOTIFY (its payload must stay under 8000 bytes).
-const SECTIONS_PER_NOTIFY: usize = 80;
 /// Stored events older than this are deleted (a relay outage longer than that refetches).
 const KEEP_EVENTS: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 
@@ -37,9 +35,10 @@ const KEEP_EVENTS: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
 pub trait Relay: Send + Sync {
     /// Hands an event to the other instances (this one delivers it itself).
     fn publish_event(&self, event: &Event);
-    /// `NOTIFY` payloads naming the update rows just written, sent inside
-    /// the transaction that wrote them. Empty when there is nobody to tell.
-    fn collab_payloads(&self, written: &[(Uuid, i64)]) -> Vec<String>;
+    /// Where the live persister's statement sends its `NOTIFY` naming the
+    /// update rows it wrote (payload: a [`CollabNotice`]); `None` when there
+    /// is nobody to tell.
+    fn collab_notify(&self) -> Option<store::Notify<'static>>;
 }
 
 /// One instance (SQLite): the hub's in-process fan-out is all there is.
@@ -47,11 +46,12 @@ pub struct InProcess;
 
 impl Relay for InProcess {
     fn publish_event(&self, _event: &Event) {}
-    fn collab_payloads(&self, _written: &[(Uuid, i64)]) -> Vec<String> {
-        Vec::new()
+    fn collab_notify(&self) -> Option<store::Notify<'static>> {
+        None
     }
 }
 
+/// The payload of a collab `NOTIFY`, as `store::append_live` builds it in SQL.
 #[derive(Serialize, Deserialize)]
 struct CollabNotice {
     /// The instance that wrote (it already broadcast to its own sockets).
@@ -82,27 +82,11 @@ impl Relay for Postgres {
         let _ = self.events.send(event.clone());
     }
 
-    fn collab_payloads(&self, written: &[(Uuid, i64)]) -> Vec<String> {
-        let mut ranges: Vec<(Uuid, i64, i64)> = Vec::new();
-        for (section, id) in written {
-            match ranges.iter_mut().find(|r| r.0 == *section) {
-                Some(r) => {
-                    r.1 = r.1.min(*id);
-                    r.2 = r.2.max(*id);
-                }
-                None => ranges.push((*section, *id, *id)),
-            }
-        }
-        ranges
-            .chunks(SECTIONS_PER_NOTIFY)
-            .filter_map(|chunk| {
-                serde_json::to_string(&CollabNotice {
-                    i: self.instance,
-                    u: chunk.to_vec(),
-                })
-                .ok()
-            })
-            .collect()
+    fn collab_notify(&self) -> Option<store::Notify<'static>> {
+        Some(store::Notify {
+            channel: COLLAB_CHANNEL,
+            instance: self.instance,
+        })
     }
 }
 

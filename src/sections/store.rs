@@ -103,11 +103,14 @@ pub async fn updates_between(
 
 /// Takes the section row's lock for the rest of the transaction. SQLite
 /// needs nothing: `begin_write` already holds its only write lock.
+/// `FOR NO KEY UPDATE`, not `FOR UPDATE`: appending to the log takes a key
+/// share lock on the section row (the foreign key), and a compaction must not
+/// hold up everyone's edits while it runs.
 pub async fn lock_section(db: &impl ConnectionTrait, section_id: Uuid) -> AppResult<()> {
     if database::is_postgres(db) {
         db.query_one_raw(Statement::from_sql_and_values(
             db.get_database_backend(),
-            "SELECT id FROM sections WHERE id = $1 FOR UPDATE",
+            "SELECT id FROM sections WHERE id = $1 FOR NO KEY UPDATE",
             [section_id.into()],
         ))
         .await?;
@@ -153,6 +156,21 @@ pub async fn load_or_seed(db: &DatabaseConnection, section_id: Uuid) -> AppResul
 /// Appends updates in one statement and returns their ids, in order, and
 /// records their writers as contributors (same transaction).
 pub async fn append(db: &impl ConnectionTrait, rows: &[NewUpdate]) -> AppResult<Vec<i64>> {
+    let ids = append_rows(db, rows).await?;
+    record_contributors(
+        db,
+        rows.iter()
+            .filter_map(|r| r.user_id.map(|u| (r.section_id, u)))
+            .collect(),
+    )
+    .await?;
+    Ok(ids)
+}
+
+/// Appends updates in one statement and returns their ids, in order; the
+/// caller records contributors (the live persister does so once per writer
+/// and minute, not on every keystroke).
+pub async fn append_rows(db: &impl ConnectionTrait, rows: &[NewUpdate]) -> AppResult<Vec<i64>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -178,16 +196,82 @@ pub async fn append(db: &impl ConnectionTrait, rows: &[NewUpdate]) -> AppResult<
         .iter()
         .map(|r| r.try_get::<i64>("", "id"))
         .collect::<Result<Vec<_>, _>>()?;
-
-    record_contributors(
-        db,
-        rows.iter()
-            .filter_map(|r| r.user_id.map(|u| (r.section_id, u)))
-            .collect(),
-    )
-    .await?;
     Ok(ids)
 }
+
+/// Where the live persister's NOTIFY goes (PostgreSQL): the relay's channel
+/// and this instance's id.
+#[derive(Clone, Copy, Debug)]
+pub struct Notify<'a> {
+    pub channel: &'a str,
+    pub instance: Uuid,
+}
+
+/// The live persister's write: one batch of updates as ONE autocommitted
+/// statement, because every live edit waits for it before anyone sees it and
+/// each extra round trip (BEGIN, NOTIFY, COMMIT) showed up in the latency.
+/// Returns `(section, id)` of each row. With `notify` (PostgreSQL), the same
+/// statement sends the relay's NOTIFY naming the rows, as
+/// `{"i": instance, "u": [[section, id, id], ...]}`; keep batches within
+/// [`LIVE_BATCH_SECTIONS`] rows so it stays under NOTIFY's 8000 bytes.
+pub async fn append_live(
+    db: &DatabaseConnection,
+    rows: &[NewUpdate],
+    notify: Option<Notify<'_>>,
+) -> AppResult<Vec<(Uuid, i64)>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    if !database::is_postgres(db) {
+        let ids = append_rows(db, rows).await?;
+        return Ok(rows.iter().map(|r| r.section_id).zip(ids).collect());
+    }
+    // Arrays keep the statement text constant, so it is prepared once per connection.
+    let sections: Vec<Uuid> = rows.iter().map(|r| r.section_id).collect();
+    let data: Vec<&[u8]> = rows.iter().map(|r| r.data.as_slice()).collect();
+    let users: Vec<Option<Uuid>> = rows.iter().map(|r| r.user_id).collect();
+    let pool = db.get_postgres_connection_pool();
+    let query = match notify {
+        Some(_) => APPEND_LIVE_NOTIFYING,
+        None => APPEND_LIVE,
+    };
+    let mut statement = sea_orm::sqlx::query_as::<_, (Uuid, i64)>(query)
+        .bind(sections)
+        .bind(data)
+        .bind(users)
+        .bind(Utc::now());
+    if let Some(n) = notify {
+        statement = statement.bind(n.channel).bind(n.instance);
+    }
+    statement
+        .fetch_all(pool)
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("storing section updates: {e}")))
+}
+
+macro_rules! insert_live {
+    () => {
+        "INSERT INTO section_updates (section_id, data, user_id, created_at) \
+         SELECT s, d, u, $4 FROM UNNEST($1::uuid[], $2::bytea[], $3::uuid[]) AS t(s, d, u) \
+         RETURNING id, section_id"
+    };
+}
+const APPEND_LIVE: &str = concat!(
+    "WITH ins AS (",
+    insert_live!(),
+    ") SELECT section_id, id FROM ins"
+);
+const APPEND_LIVE_NOTIFYING: &str = concat!(
+    "WITH ins AS (",
+    insert_live!(),
+    "), note AS (SELECT pg_notify($5, json_build_object('i', $6::uuid, \
+     'u', json_agg(json_build_array(section_id, id, id)))::text) FROM ins) \
+     SELECT ins.section_id, ins.id FROM ins, note"
+);
+
+/// Rows per [`append_live`] call: one per section, and the NOTIFY naming them
+/// (about 60 bytes each) must stay under PostgreSQL's 8000-byte payload limit.
+pub const LIVE_BATCH_SECTIONS: usize = 80;
 
 /// Remembers who wrote to which section (`GET /sections/{id}` contributors).
 pub async fn record_contributors(
