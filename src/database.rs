@@ -1,13 +1,18 @@
 //! Connecting, migrating, and opening write transactions that never see
 //! "database is locked" on SQLite.
-use std::time::Duration;
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    sync::{Arc, LazyLock, Mutex},
+    time::Duration,
+};
 
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, TransactionOptions, TransactionTrait,
-    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+    DbErr, ExecResult, QueryResult, Statement, TransactionOptions, TransactionTrait,
+    sqlx::sqlite::{SqliteJournalMode, SqlitePool, SqliteSynchronous},
 };
 
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
@@ -29,6 +34,9 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(15))
                 .foreign_keys(true)
+                // See `checkpoint_in_background`: a commit only checkpoints
+                // itself when that task falls far behind (~40 MB of log).
+                .pragma("wal_autocheckpoint", "10000")
         });
     if url.starts_with("sqlite:") {
         options.max_connections(8).min_connections(1);
@@ -38,7 +46,33 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     let db = Database::connect(options)
         .await
         .context("connecting to the database")?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        checkpoint_in_background(db.get_sqlite_connection_pool().clone());
+    }
     Ok(db)
+}
+
+/// How often the SQLite write-ahead log is folded back into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// SQLite: checkpoints the write-ahead log from a task of its own. With the
+/// default auto-checkpoint, whichever commit crossed the threshold ran the
+/// checkpoint and its fsync itself — usually a live edit's, which everyone
+/// then waited for. A passive checkpoint never blocks writers.
+fn checkpoint_in_background(pool: SqlitePool) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        while !pool.is_closed() {
+            tick.tick().await;
+            if let Err(e) = sea_orm::sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                tracing::debug!(error = %e, "WAL checkpoint failed; retrying");
+            }
+        }
+    });
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
@@ -50,15 +84,94 @@ pub async fn migrations_applied(db: &DatabaseConnection) -> Result<bool, DbErr> 
     Ok(Migrator::get_pending_migrations(db).await?.is_empty())
 }
 
-/// Begins a transaction that will write. On SQLite it takes the write lock up
-/// front (`BEGIN IMMEDIATE`) so two writers queue on the busy timeout instead
-/// of deadlocking on a lock upgrade; PostgreSQL ignores the mode.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
+/// A write transaction (see [`begin_write`]). Use it like the transaction it
+/// wraps: `&txn` for queries, then [`WriteTxn::commit`].
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _turn: Option<WriteTurn>,
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTxn {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+}
+
+/// This process's turn to write to a SQLite database, held for a whole write
+/// transaction (or one writing statement). SQLite has a single writer; when
+/// writers meet inside SQLite, the one that waits sleeps in its busy handler
+/// in growing steps (1, 2, 5 … 100 ms) and can lose the race again and again:
+/// live edits waited up to a quarter of a second behind compactions. Queued
+/// here, in order, a writer starts the moment the previous one is done.
+pub type WriteTurn = tokio::sync::OwnedMutexGuard<()>;
+
+/// Waits for this process's turn to write (SQLite; `None` on PostgreSQL,
+/// whose row locks need no such thing). One queue per database file, as the
+/// file has one write lock whatever the number of pools on it.
+pub async fn write_turn(db: &DatabaseConnection) -> Option<WriteTurn> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return None;
+    }
+    static QUEUES: LazyLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> =
+        LazyLock::new(Default::default);
+    let file = db
+        .get_sqlite_connection_pool()
+        .connect_options()
+        .get_filename()
+        .to_path_buf();
+    let queue = QUEUES
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .entry(file)
+        .or_default()
+        .clone();
+    Some(queue.lock_owned().await)
+}
+
+/// Begins a transaction that will write. On SQLite it first waits for this
+/// process's [`write_turn`], then takes the write lock up front (`BEGIN
+/// IMMEDIATE`) so a writer in another process waits on the busy timeout
+/// instead of deadlocking on a lock upgrade; PostgreSQL ignores the mode.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
+    let turn = write_turn(db).await;
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await?;
+    Ok(WriteTxn { txn, _turn: turn })
 }
 
 pub fn is_postgres(db: &impl ConnectionTrait) -> bool {

@@ -223,6 +223,7 @@ pub async fn append_live(
         return Ok(Vec::new());
     }
     if !database::is_postgres(db) {
+        let _turn = database::write_turn(db).await;
         let ids = append_rows(db, rows).await?;
         return Ok(rows.iter().map(|r| r.section_id).zip(ids).collect());
     }
@@ -305,10 +306,17 @@ pub async fn record_contributors(
 }
 
 /// Folds a section's log into its snapshot. The new snapshot is computed
-/// outside any write lock (re-encoding a loaded document: merging thousands of
-/// raw updates is superlinear); the short write transaction then takes the
-/// section lock, checks nobody compacted meanwhile, stores the snapshot and
-/// deletes the rows it covers. Returns whether anything was folded.
+/// without any lock (re-encoding a loaded document: merging thousands of raw
+/// updates is superlinear). Then two short statements, each its own write,
+/// so live edits never wait behind a long transaction:
+/// 1. store the snapshot only if nobody compacted meanwhile (the upsert's
+///    condition on `compacted_through`; of two instances, one wins);
+/// 2. delete exactly the rows folded (on PostgreSQL a row with a lower id can
+///    commit after we read, and must stay in the log).
+///
+/// Should the process stop between the two, the leftover rows are harmless:
+/// replaying an update the snapshot already holds changes nothing, and the
+/// next compaction folds and deletes them. Returns whether it stored one.
 pub async fn compact(db: &DatabaseConnection, section_id: Uuid) -> AppResult<bool> {
     let stored = load(db, section_id).await?;
     if stored.tail.is_empty() {
@@ -322,24 +330,22 @@ pub async fn compact(db: &DatabaseConnection, section_id: Uuid) -> AppResult<boo
     let data = tokio::task::spawn_blocking(move || stored.doc().map(|d| room::encode_state(&d)))
         .await
         .map_err(internal)??;
-    let txn = database::begin_write(db).await?;
-    lock_section(&txn, section_id).await?;
-    let current = section_snapshot::Entity::find_by_id(section_id)
-        .one(&txn)
-        .await?
-        .map_or(0, |s| s.compacted_through);
-    if current != compacted_through {
-        // Another instance compacted first; its snapshot stands.
-        txn.rollback().await?;
-        return Ok(false);
-    }
-    let snapshot = section_snapshot::ActiveModel {
-        section_id: sea_orm::Set(section_id),
-        data: sea_orm::Set(data),
-        compacted_through: sea_orm::Set(through),
-        updated_at: sea_orm::Set(Utc::now()),
-    };
-    section_snapshot::Entity::insert(snapshot)
+    let mut upsert = Query::insert();
+    upsert
+        .into_table(section_snapshot::Entity)
+        .columns([
+            section_snapshot::Column::SectionId,
+            section_snapshot::Column::Data,
+            section_snapshot::Column::CompactedThrough,
+            section_snapshot::Column::UpdatedAt,
+        ])
+        .values([
+            section_id.into(),
+            data.into(),
+            through.into(),
+            Utc::now().into(),
+        ])
+        .map_err(internal)?
         .on_conflict(
             OnConflict::column(section_snapshot::Column::SectionId)
                 .update_columns([
@@ -347,19 +353,30 @@ pub async fn compact(db: &DatabaseConnection, section_id: Uuid) -> AppResult<boo
                     section_snapshot::Column::CompactedThrough,
                     section_snapshot::Column::UpdatedAt,
                 ])
+                .action_and_where(
+                    Expr::col((
+                        section_snapshot::Entity,
+                        section_snapshot::Column::CompactedThrough,
+                    ))
+                    .eq(compacted_through),
+                )
                 .to_owned(),
-        )
-        .exec(&txn)
-        .await?;
-    // Exactly the rows folded: on PostgreSQL a row with a lower id can commit
-    // after we read, and must stay in the log.
+        );
+    let stored_it = {
+        let _turn = database::write_turn(db).await;
+        db.execute(&upsert).await?.rows_affected() == 1
+    };
+    if !stored_it {
+        // Another instance compacted first; its snapshot stands.
+        return Ok(false);
+    }
     for ids in folded.chunks(1000) {
+        let _turn = database::write_turn(db).await;
         section_update::Entity::delete_many()
             .filter(section_update::Column::Id.is_in(ids.to_vec()))
-            .exec(&txn)
+            .exec(db)
             .await?;
     }
-    txn.commit().await?;
     Ok(true)
 }
 
@@ -373,6 +390,8 @@ pub fn render(doc: &Doc) -> (String, String) {
 
 /// Writes the rendering into the section row when it changed (a new
 /// revision, hence a new ETag). Returns the updated row, `None` if unchanged.
+/// One statement, so on SQLite the write lock is held only while it runs:
+/// live edits queue behind every other writer.
 pub async fn save_rendering(
     db: &impl ConnectionTrait,
     section_id: Uuid,
@@ -380,7 +399,7 @@ pub async fn save_rendering(
     html: &str,
     by: Option<Uuid>,
 ) -> AppResult<Option<section::Model>> {
-    let result = section::Entity::update_many()
+    let mut updated = section::Entity::update_many()
         .col_expr(section::Column::Markdown, Expr::value(markdown))
         .col_expr(section::Column::Html, Expr::value(html))
         .col_expr(
@@ -391,12 +410,9 @@ pub async fn save_rendering(
         .col_expr(section::Column::UpdatedBy, Expr::value(by))
         .filter(section::Column::Id.eq(section_id))
         .filter(section::Column::Markdown.ne(markdown))
-        .exec(db)
+        .exec_with_returning(db)
         .await?;
-    if result.rows_affected == 0 {
-        return Ok(None);
-    }
-    Ok(section::Entity::find_by_id(section_id).one(db).await?)
+    Ok(updated.pop())
 }
 
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
