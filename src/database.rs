@@ -27,6 +27,9 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     options
         .sqlx_logging(false)
         .acquire_timeout(Duration::from_secs(10))
+        // Pinging on every acquire added a round trip to every statement;
+        // only a connection that sat idle a while is checked first.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .map_sqlx_sqlite_opts(|o| {
             // WAL lets readers run beside the single writer; the busy timeout
             // makes a second writer wait instead of failing.
