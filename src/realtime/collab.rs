@@ -321,6 +321,19 @@ impl Collab {
         (room, id)
     }
 
+    /// A collab socket's right to write is decided when it connects. When a
+    /// stage decision locks or unlocks a plan's sections, its open sockets
+    /// are closed with 1013 (try again): the browser reconnects at once and
+    /// gets its current right, read-only included, on every instance (relayed
+    /// events arrive here too).
+    pub fn reconnect_plan(&self, plan_id: Uuid) {
+        for room in self.loaded_rooms() {
+            if room.meta.plan_id == plan_id {
+                room.close_all(CLOSE_TRY_AGAIN);
+            }
+        }
+    }
+
     pub fn loaded(&self, section_id: Uuid) -> Option<Arc<LiveRoom>> {
         self.rooms.lock().ok()?.get(&section_id).cloned()
     }

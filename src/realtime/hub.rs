@@ -42,6 +42,20 @@ pub struct Event {
 }
 
 impl Event {
+    /// The plan whose sections may have been locked or unlocked by this event
+    /// (a stage decision, or the plan becoming final).
+    pub fn may_change_write_access(&self) -> Option<Uuid> {
+        let relevant = self.kind == "stage.changed"
+            || (self.kind == "plan.changed" && self.data.get("status").is_some());
+        if !relevant {
+            return None;
+        }
+        self.data
+            .get("plan_id")
+            .and_then(Value::as_str)
+            .and_then(|id| Uuid::parse_str(id).ok())
+    }
+
     pub fn new(kind: &str, network_id: Option<Uuid>, city_id: Option<Uuid>, data: Value) -> Self {
         Event {
             kind: kind.to_owned(),
@@ -195,6 +209,9 @@ impl Hub {
 
     /// Delivers to this instance's sockets only (events relayed from others).
     pub fn deliver_local(&self, event: Event) {
+        if let Some(plan) = event.may_change_write_access() {
+            self.collab().reconnect_plan(plan);
+        }
         let rooms = event.rooms();
         let Ok(json) = serde_json::to_string(&event) else {
             return;

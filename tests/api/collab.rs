@@ -506,6 +506,63 @@ async fn a_locked_section_is_read_only_live_for_everyone() {
 }
 
 #[tokio::test]
+async fn a_stage_submitted_mid_session_makes_open_editors_reconnect_read_only() {
+    let app = TestApp::spawn().await;
+    let w = app.world().await;
+    write_section(&app, &w.obidos, "ulg", "Who is in the group.\n", w.ulg.0.id).await;
+    let id = section_id(&app, w.obidos.id, "ulg").await;
+    let other = section_id(&app, w.reggio.id, "ulg").await;
+    let cookie = session_cookie(&app.address, &w.coordinator.0.email).await;
+    let editor = Editor::connect(&app.address, &cookie, id).await;
+    let elsewhere = Editor::connect(
+        &app.address,
+        &session_cookie(&app.address, &w.other_city.0.email).await,
+        other,
+    )
+    .await;
+    editor.type_text("Before review. ").await;
+    eventually("the edit is stored", || async {
+        stored_markdown(&app, id).await.contains("Before review.")
+    })
+    .await;
+
+    // The `setup` stage's gate names `ulg`: submitting it locks the section.
+    let setup = stage_id(&app, &w.obidos, "setup").await;
+    json_ok(
+        w.ulg
+            .1
+            .post(app.url(&format!("/api/v1/stages/{setup}/submit")))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    editor
+        .wait_for("a close with 1013 (reconnect)", |e| {
+            e.close_code() == Some(1013)
+        })
+        .await;
+    assert_eq!(
+        elsewhere.close_code(),
+        None,
+        "other plans' sockets stay open"
+    );
+
+    // Reconnected, the same person reads live but can no longer write.
+    let again = Editor::connect(&app.address, &cookie, id).await;
+    again
+        .wait_for("the document", |e| e.text().contains("Before review."))
+        .await;
+    again.type_text("During review. ").await;
+    again
+        .wait_for("a permission-denied message", |e| !e.denied().is_empty())
+        .await;
+    assert!(!stored_markdown(&app, id).await.contains("During review."));
+}
+
+#[tokio::test]
 async fn strangers_and_anonymous_callers_are_refused_before_the_upgrade() {
     let app = TestApp::spawn().await;
     let w = app.world().await;
