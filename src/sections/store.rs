@@ -307,16 +307,14 @@ pub async fn record_contributors(
 
 /// Folds a section's log into its snapshot. The new snapshot is computed
 /// without any lock (re-encoding a loaded document: merging thousands of raw
-/// updates is superlinear). Then two short statements, each its own write,
-/// so live edits never wait behind a long transaction:
+/// updates is superlinear). Then one short transaction of two statements:
 /// 1. store the snapshot only if nobody compacted meanwhile (the upsert's
-///    condition on `compacted_through`; of two instances, one wins);
+///    condition on `compacted_through`; of two instances, one wins and the
+///    other rolls back, with no lock taken beforehand);
 /// 2. delete exactly the rows folded (on PostgreSQL a row with a lower id can
 ///    commit after we read, and must stay in the log).
 ///
-/// Should the process stop between the two, the leftover rows are harmless:
-/// replaying an update the snapshot already holds changes nothing, and the
-/// next compaction folds and deletes them. Returns whether it stored one.
+/// Returns whether it stored a snapshot.
 pub async fn compact(db: &DatabaseConnection, section_id: Uuid) -> AppResult<bool> {
     let stored = load(db, section_id).await?;
     if stored.tail.is_empty() {
@@ -362,21 +360,19 @@ pub async fn compact(db: &DatabaseConnection, section_id: Uuid) -> AppResult<boo
                 )
                 .to_owned(),
         );
-    let stored_it = {
-        let _turn = database::write_turn(db).await;
-        db.execute(&upsert).await?.rows_affected() == 1
-    };
-    if !stored_it {
+    let txn = database::begin_write(db).await?;
+    if txn.execute(&upsert).await?.rows_affected() != 1 {
         // Another instance compacted first; its snapshot stands.
+        txn.rollback().await?;
         return Ok(false);
     }
     for ids in folded.chunks(1000) {
-        let _turn = database::write_turn(db).await;
         section_update::Entity::delete_many()
             .filter(section_update::Column::Id.is_in(ids.to_vec()))
-            .exec(db)
+            .exec(&txn)
             .await?;
     }
+    txn.commit().await?;
     Ok(true)
 }
 
