@@ -954,3 +954,34 @@ async fn the_log_is_compacted_into_a_snapshot_when_the_last_editor_leaves() {
         .wait_for("the compacted document", |e| e.text() == text)
         .await;
 }
+
+#[tokio::test]
+async fn a_room_without_editors_is_dropped_from_memory_and_reloads_from_storage() {
+    let app = TestApp::spawn().await;
+    let w = app.world().await;
+    let id = section_id(&app, w.obidos.id, "context").await;
+    let cookie = session_cookie(&app.address, &w.ulg.0.email).await;
+    let collab = app.state.hub.collab();
+    let editor = Editor::connect(&app.address, &cookie, id).await;
+    editor.type_text("Kept on disk. ").await;
+    eventually("the edit to be stored", || async {
+        stored_markdown(&app, id).await.contains("Kept on disk.")
+    })
+    .await;
+    // An open room is never dropped, however long it has been idle.
+    collab.sweep(Duration::ZERO);
+    assert!(collab.loaded(id).is_some());
+
+    editor.close().await;
+    eventually("the room to be swept once its last editor left", || async {
+        collab.sweep(Duration::ZERO);
+        collab.loaded(id).is_none()
+    })
+    .await;
+    let again = Editor::connect(&app.address, &cookie, id).await;
+    again
+        .wait_for("the document, loaded again from storage", |e| {
+            e.text().contains("Kept on disk.")
+        })
+        .await;
+}
