@@ -606,7 +606,7 @@ fn schedule_render(state: &AppState, room: &Arc<LiveRoom>) {
     let (state, room) = (state.clone(), room.clone());
     tokio::spawn(async move {
         tokio::time::sleep(RENDER_DELAY).await;
-        let _turn = state.hub.collab().background_writes.acquire().await;
+        let _permit = state.hub.collab().background_writes.acquire().await;
         render_now(&state, &room).await;
     });
 }
@@ -650,12 +650,12 @@ async fn compact(state: &AppState, room: &Arc<LiveRoom>) {
     if room.compacting.swap(true, Ordering::AcqRel) {
         return;
     }
-    let turn = state.hub.collab().background_writes.acquire().await;
+    let permit = state.hub.collab().background_writes.acquire().await;
     match store::compact(&state.db, room.meta.section_id).await {
         Ok(_) => room.since_compaction.store(0, Ordering::Relaxed),
         Err(e) => tracing::warn!(error = %e, section = %room.meta.section_id, "compaction failed"),
     }
-    drop(turn);
+    drop(permit);
     room.compacting.store(false, Ordering::Release);
 }
 
@@ -728,8 +728,7 @@ async fn persist_batch(state: &AppState, jobs: Vec<Job>) {
         .collect();
     while !batches.is_empty() {
         let rest = batches.split_off(batches.len().min(store::LIVE_BATCH_SECTIONS));
-        let chunk = std::mem::replace(&mut batches, rest);
-        let mut chunk = chunk;
+        let mut chunk = std::mem::replace(&mut batches, rest);
         let ok = match write_chunk(state, &mut chunk).await {
             Ok(()) => true,
             Err(e) => {
@@ -818,9 +817,14 @@ async fn write_chunk(state: &AppState, chunk: &mut [(SectionBatch, Vec<u8>)]) ->
             b.new_contributors.iter().map(move |u| (section, *u))
         })
         .collect();
-    if !writers.is_empty()
-        && let Err(e) = store::record_contributors(&state.db, writers).await
-    {
+    if writers.is_empty() {
+        return Ok(());
+    }
+    let recorded = {
+        let _turn = database::write_turn(&state.db).await;
+        store::record_contributors(&state.db, writers).await
+    };
+    if let Err(e) = recorded {
         tracing::warn!(error = %e, "recording section contributors failed; retrying with the next edit");
         for (batch, _) in chunk.iter_mut() {
             batch.new_contributors.clear();

@@ -38,7 +38,7 @@ pub trait Relay: Send + Sync {
     /// Where the live persister's statement sends its `NOTIFY` naming the
     /// update rows it wrote (payload: a [`CollabNotice`]); `None` when there
     /// is nobody to tell.
-    fn collab_notify(&self) -> Option<store::Notify<'static>>;
+    fn collab_notify(&self) -> Option<store::Notify>;
 }
 
 /// One instance (SQLite): the hub's in-process fan-out is all there is.
@@ -46,7 +46,7 @@ pub struct InProcess;
 
 impl Relay for InProcess {
     fn publish_event(&self, _event: &Event) {}
-    fn collab_notify(&self) -> Option<store::Notify<'static>> {
+    fn collab_notify(&self) -> Option<store::Notify> {
         None
     }
 }
@@ -82,7 +82,7 @@ impl Relay for Postgres {
         let _ = self.events.send(event.clone());
     }
 
-    fn collab_notify(&self) -> Option<store::Notify<'static>> {
+    fn collab_notify(&self) -> Option<store::Notify> {
         Some(store::Notify {
             channel: COLLAB_CHANNEL,
             instance: self.instance,

@@ -104,8 +104,8 @@ pub async fn updates_between(
 /// Takes the section row's lock for the rest of the transaction. SQLite
 /// needs nothing: `begin_write` already holds its only write lock.
 /// `FOR NO KEY UPDATE`, not `FOR UPDATE`: appending to the log takes a key
-/// share lock on the section row (the foreign key), and a compaction must not
-/// hold up everyone's edits while it runs.
+/// share lock on the section row (the foreign key), and whoever holds this
+/// lock must not hold up everyone's edits.
 pub async fn lock_section(db: &impl ConnectionTrait, section_id: Uuid) -> AppResult<()> {
     if database::is_postgres(db) {
         db.query_one_raw(Statement::from_sql_and_values(
@@ -202,30 +202,30 @@ pub async fn append_rows(db: &impl ConnectionTrait, rows: &[NewUpdate]) -> AppRe
 /// Where the live persister's NOTIFY goes (PostgreSQL): the relay's channel
 /// and this instance's id.
 #[derive(Clone, Copy, Debug)]
-pub struct Notify<'a> {
-    pub channel: &'a str,
+pub struct Notify {
+    pub channel: &'static str,
     pub instance: Uuid,
 }
 
 /// The live persister's write: one batch of updates as ONE autocommitted
 /// statement, because every live edit waits for it before anyone sees it and
 /// each extra round trip (BEGIN, NOTIFY, COMMIT) showed up in the latency.
-/// Returns `(section, id)` of each row. With `notify` (PostgreSQL), the same
+/// With `notify` (PostgreSQL), the same
 /// statement sends the relay's NOTIFY naming the rows, as
 /// `{"i": instance, "u": [[section, id, id], ...]}`; keep batches within
 /// [`LIVE_BATCH_SECTIONS`] rows so it stays under NOTIFY's 8000 bytes.
 pub async fn append_live(
     db: &DatabaseConnection,
     rows: &[NewUpdate],
-    notify: Option<Notify<'_>>,
-) -> AppResult<Vec<(Uuid, i64)>> {
+    notify: Option<Notify>,
+) -> AppResult<()> {
     if rows.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
     if !database::is_postgres(db) {
         let _turn = database::write_turn(db).await;
-        let ids = append_rows(db, rows).await?;
-        return Ok(rows.iter().map(|r| r.section_id).zip(ids).collect());
+        append_rows(db, rows).await?;
+        return Ok(());
     }
     // Arrays keep the statement text constant, so it is prepared once per connection.
     let sections: Vec<Uuid> = rows.iter().map(|r| r.section_id).collect();
@@ -247,7 +247,8 @@ pub async fn append_live(
     statement
         .fetch_all(pool)
         .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("storing section updates: {e}")))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("storing section updates: {e}")))?;
+    Ok(())
 }
 
 macro_rules! insert_live {
