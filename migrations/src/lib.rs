@@ -7,6 +7,7 @@ mod m20261121_000003_create_section_documents;
 mod m20261121_000004_create_actions_and_versions;
 mod m20261121_000005_create_stage_reminders;
 mod m20261121_000006_create_comments_and_notifications;
+mod m20261121_000007_drop_section_log_index_on_sqlite;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_create_actions_and_versions::Migration),
             Box::new(m20261121_000005_create_stage_reminders::Migration),
             Box::new(m20261121_000006_create_comments_and_notifications::Migration),
+            Box::new(m20261121_000007_drop_section_log_index_on_sqlite::Migration),
         ]
     }
 }

@@ -647,16 +647,42 @@ pub async fn render_now(state: &AppState, room: &Arc<LiveRoom>) {
 }
 
 async fn compact(state: &AppState, room: &Arc<LiveRoom>) {
-    if room.compacting.swap(true, Ordering::AcqRel) {
-        return;
+    let holding_back = compact_section(state, room.meta.section_id, Some(room)).await;
+    // SQLite trims the log only up to the oldest unfolded row: a section
+    // edited too rarely to come due would otherwise keep it growing.
+    if let Some(section) = holding_back.filter(|s| *s != room.meta.section_id) {
+        let other = state.hub.collab().loaded(section);
+        compact_section(state, section, other.as_ref()).await;
+    }
+}
+
+/// Compacts one section under the background-write permit (and, when its
+/// room is open, not twice at once); returns the section holding the log's
+/// trim back, if any.
+async fn compact_section(
+    state: &AppState,
+    section_id: Uuid,
+    room: Option<&Arc<LiveRoom>>,
+) -> Option<Uuid> {
+    if room.is_some_and(|r| r.compacting.swap(true, Ordering::AcqRel)) {
+        return None;
     }
     let permit = state.hub.collab().background_writes.acquire().await;
-    match store::compact(&state.db, room.meta.section_id).await {
-        Ok(_) => room.since_compaction.store(0, Ordering::Relaxed),
-        Err(e) => tracing::warn!(error = %e, section = %room.meta.section_id, "compaction failed"),
-    }
+    let compacted = store::compact(&state.db, section_id).await;
     drop(permit);
-    room.compacting.store(false, Ordering::Release);
+    if let Some(room) = room {
+        if compacted.is_ok() {
+            room.since_compaction.store(0, Ordering::Relaxed);
+        }
+        room.compacting.store(false, Ordering::Release);
+    }
+    match compacted {
+        Ok(done) => done.holding_back,
+        Err(e) => {
+            tracing::warn!(error = %e, section = %section_id, "compaction failed");
+            None
+        }
+    }
 }
 
 /// The persister: group commit of everything queued, then fan-out.

@@ -66,11 +66,18 @@ pub async fn load(db: &impl ConnectionTrait, section_id: Uuid) -> AppResult<Stor
         .one(db)
         .await?;
     let compacted_through = snapshot.as_ref().map_or(0, |s| s.compacted_through);
-    let tail = section_update::Entity::find()
+    let mut tail = section_update::Entity::find()
         .select_only()
         .column(section_update::Column::Id)
         .column(section_update::Column::Data)
-        .filter(section_update::Column::SectionId.eq(section_id))
+        .filter(section_update::Column::SectionId.eq(section_id));
+    if !database::is_postgres(db) {
+        // SQLite commits ids in order, so rows up to `compacted_through` are
+        // in the snapshot: folded rows that wait for `trim_folded_log`.
+        // (PostgreSQL keeps them all: a lower id can commit late.)
+        tail = tail.filter(section_update::Column::Id.gt(compacted_through));
+    }
+    let tail = tail
         .order_by_asc(section_update::Column::Id)
         .into_tuple::<(i64, Vec<u8>)>()
         .all(db)
@@ -308,18 +315,17 @@ pub async fn record_contributors(
 
 /// Folds a section's log into its snapshot. The new snapshot is computed
 /// without any lock (re-encoding a loaded document: merging thousands of raw
-/// updates is superlinear). Then one short transaction of two statements:
+/// updates is superlinear). Then one short transaction:
 /// 1. store the snapshot only if nobody compacted meanwhile (the upsert's
 ///    condition on `compacted_through`; of two instances, one wins and the
 ///    other rolls back, with no lock taken beforehand);
-/// 2. delete exactly the rows folded (on PostgreSQL a row with a lower id can
-///    commit after we read, and must stay in the log).
-///
-/// Returns whether it stored a snapshot.
-pub async fn compact(db: &DatabaseConnection, section_id: Uuid) -> AppResult<bool> {
+/// 2. remove folded rows from the log: on PostgreSQL exactly the rows folded
+///    (a row with a lower id can commit after we read, and must stay); on
+///    SQLite the log's folded prefix, see [`trim_folded_log`].
+pub async fn compact(db: &DatabaseConnection, section_id: Uuid) -> AppResult<Compaction> {
     let stored = load(db, section_id).await?;
     if stored.tail.is_empty() {
-        return Ok(false);
+        return Ok(Compaction::default());
     }
     let through = std::cmp::Ord::max(stored.last_id(), stored.compacted_through);
     let folded: Vec<i64> = stored.tail.iter().map(|(id, _)| *id).collect();
@@ -365,16 +371,76 @@ pub async fn compact(db: &DatabaseConnection, section_id: Uuid) -> AppResult<boo
     if txn.execute(&upsert).await?.rows_affected() != 1 {
         // Another instance compacted first; its snapshot stands.
         txn.rollback().await?;
-        return Ok(false);
+        return Ok(Compaction::default());
     }
-    for ids in folded.chunks(1000) {
-        section_update::Entity::delete_many()
-            .filter(section_update::Column::Id.is_in(ids.to_vec()))
-            .exec(&txn)
-            .await?;
+    let mut holding_back = None;
+    if database::is_postgres(db) {
+        for ids in folded.chunks(1000) {
+            section_update::Entity::delete_many()
+                .filter(section_update::Column::Id.is_in(ids.to_vec()))
+                .exec(&txn)
+                .await?;
+        }
+    } else {
+        holding_back = trim_folded_log(&txn).await?;
     }
     txn.commit().await?;
-    Ok(true)
+    Ok(Compaction {
+        stored: true,
+        holding_back,
+    })
+}
+
+/// What a compaction did.
+#[derive(Debug, Default)]
+pub struct Compaction {
+    /// Whether it stored a snapshot (false: nothing to fold, or another
+    /// instance compacted first).
+    pub stored: bool,
+    /// SQLite: a section whose oldest unfolded row keeps more than
+    /// [`TRIM_LAG`] ids of the log from being trimmed; compact it too.
+    pub holding_back: Option<Uuid>,
+}
+
+/// How far (in log ids) the oldest unfolded row may trail the newest before
+/// its section is compacted for the sake of trimming the log.
+pub const TRIM_LAG: i64 = 100_000;
+
+/// SQLite: deletes the log's prefix of folded rows, up to the oldest row not
+/// yet in its section's snapshot. Rows of all sections are interleaved, so
+/// deleting one section's rows wrote nearly every page of the log (~500
+/// pages, 2 MB of WAL, per compaction) while every live edit waited behind
+/// it for the single write lock; a prefix is a few contiguous pages. The
+/// folded rows left between are skipped by [`load`] and go with a later
+/// trim. Returns the section holding the trim back, when it trails by more
+/// than [`TRIM_LAG`] ids.
+async fn trim_folded_log(txn: &impl ConnectionTrait) -> AppResult<Option<Uuid>> {
+    let backend = txn.get_database_backend();
+    let oldest_unfolded = txn
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT u.id, u.section_id, (SELECT MAX(id) FROM section_updates) AS newest \
+             FROM section_updates u \
+             LEFT JOIN section_snapshots s ON s.section_id = u.section_id \
+             WHERE u.id > COALESCE(s.compacted_through, 0) \
+             ORDER BY u.id LIMIT 1",
+        ))
+        .await?;
+    let Some(row) = oldest_unfolded else {
+        txn.execute_unprepared("DELETE FROM section_updates")
+            .await?;
+        return Ok(None);
+    };
+    let oldest: i64 = row.try_get("", "id")?;
+    let section: Uuid = row.try_get("", "section_id")?;
+    let newest: i64 = row.try_get("", "newest")?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "DELETE FROM section_updates WHERE id < $1",
+        [oldest.into()],
+    ))
+    .await?;
+    Ok((newest - oldest > TRIM_LAG).then_some(section))
 }
 
 /// Markdown and sanitised HTML of a document.

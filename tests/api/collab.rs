@@ -16,7 +16,7 @@ use iap_studio::{
     sections::document::{FRAGMENT_NAME, fragment_to_markdown},
 };
 use reqwest::StatusCode;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 use tokio::{net::TcpStream, sync::Notify};
 use tokio_tungstenite::{
@@ -953,6 +953,145 @@ async fn the_log_is_compacted_into_a_snapshot_when_the_last_editor_leaves() {
     again
         .wait_for("the compacted document", |e| e.text() == text)
         .await;
+}
+
+#[tokio::test]
+async fn compacting_one_section_keeps_the_unfolded_rows_of_others_and_the_log_empties_once_all_are_folded()
+ {
+    use iap_studio::entities::{section_snapshot, section_update};
+    use sea_orm::PaginatorTrait;
+    let app = TestApp::spawn().await;
+    let w = app.world().await;
+    let first = section_id(&app, w.obidos.id, "context").await;
+    let second = section_id(&app, w.obidos.id, "actions").await;
+    let cookie = session_cookie(&app.address, &w.ulg.0.email).await;
+    // The second section's rows come first in the log, then the first's.
+    let on_second = Editor::connect(&app.address, &cookie, second).await;
+    on_second.type_text("Older and still open. ").await;
+    eventually("the second section's edit to be stored", || async {
+        stored_markdown(&app, second).await.contains("still open")
+    })
+    .await;
+    let on_first = Editor::connect(&app.address, &cookie, first).await;
+    on_first.type_text("Newer and folded. ").await;
+    eventually("the first section's edit to be stored", || async {
+        stored_markdown(&app, first).await.contains("folded")
+    })
+    .await;
+    let first_text = on_first.text();
+    let log_rows = |section: Uuid| {
+        let db = app.state.db.clone();
+        async move {
+            section_update::Entity::find()
+                .filter(section_update::Column::SectionId.eq(section))
+                .count(&db)
+                .await
+                .unwrap()
+        }
+    };
+    let second_rows = log_rows(second).await;
+    assert!(second_rows > 0);
+
+    on_first.close().await;
+    eventually("the first section's snapshot", || async {
+        section_snapshot::Entity::find_by_id(first)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .is_some()
+    })
+    .await;
+    // The other section's rows are not in any snapshot: none may go.
+    assert_eq!(log_rows(second).await, second_rows);
+    let again = Editor::connect(&app.address, &cookie, first).await;
+    again
+        .wait_for("the first section from its snapshot", |e| {
+            e.text() == first_text
+        })
+        .await;
+    again.close().await;
+
+    let second_text = on_second.text();
+    on_second.close().await;
+    eventually("the whole log to be folded away", || async {
+        section_update::Entity::find()
+            .count(&app.state.db)
+            .await
+            .unwrap()
+            == 0
+    })
+    .await;
+    let reopened = Editor::connect(&app.address, &cookie, second).await;
+    reopened
+        .wait_for("the second section from its snapshot", |e| {
+            e.text() == second_text
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_section_whose_old_rows_hold_back_the_log_trim_is_named_for_compaction() {
+    use iap_studio::sections::store::{self, NewUpdate, TRIM_LAG};
+    let app = TestApp::spawn().await;
+    let w = app.world().await;
+    let quiet = section_id(&app, w.obidos.id, "context").await;
+    let busy = section_id(&app, w.obidos.id, "actions").await;
+    let edit = |text: &str| {
+        let doc = yrs::Doc::new();
+        let mut txn = yrs::Transact::transact_mut(&doc);
+        let fragment = txn.get_or_insert_xml_fragment("default");
+        let paragraph = yrs::XmlFragment::push_back(
+            &fragment,
+            &mut txn,
+            yrs::XmlElementPrelim::empty("paragraph"),
+        );
+        yrs::XmlFragment::push_back(&paragraph, &mut txn, yrs::XmlTextPrelim::new(text));
+        txn.encode_update_v1()
+    };
+    let row = |section, text: &str| NewUpdate {
+        section_id: section,
+        data: edit(text),
+        user_id: None,
+    };
+    // One old unfolded row of the quiet section, then the busy section's
+    // rows far beyond it (ids set directly, as if much had been written).
+    store::append_rows(&app.state.db, &[row(quiet, "Quiet.")])
+        .await
+        .unwrap();
+    let far = store::append_rows(&app.state.db, &[row(busy, "Busy.")])
+        .await
+        .unwrap()[0]
+        + TRIM_LAG
+        + 1;
+    app.state
+        .db
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            app.state.db.get_database_backend(),
+            "INSERT INTO section_updates (id, section_id, data, user_id, created_at) \
+             VALUES ($1, $2, $3, NULL, $4)",
+            [
+                far.into(),
+                busy.into(),
+                edit("Much later.").into(),
+                chrono::Utc::now().into(),
+            ],
+        ))
+        .await
+        .unwrap();
+
+    let compaction = store::compact(&app.state.db, busy).await.unwrap();
+    assert!(compaction.stored);
+    if is_postgres() {
+        // PostgreSQL deletes exactly the rows folded; nothing is held back.
+        assert_eq!(compaction.holding_back, None);
+    } else {
+        assert_eq!(compaction.holding_back, Some(quiet));
+    }
+    assert!(stored_markdown(&app, busy).await.contains("Much later."));
+    assert!(stored_markdown(&app, quiet).await.contains("Quiet."));
+    let compaction = store::compact(&app.state.db, quiet).await.unwrap();
+    assert!(compaction.stored);
+    assert_eq!(compaction.holding_back, None);
 }
 
 #[tokio::test]
