@@ -406,41 +406,65 @@ pub struct Compaction {
 /// its section is compacted for the sake of trimming the log.
 pub const TRIM_LAG: i64 = 100_000;
 
+/// At most this many log ids are trimmed per compaction, so that no trim
+/// holds the write lock long. Compactions come at least once per
+/// [`COMPACT_EVERY`] rows written, so trimming keeps up four times over.
+const TRIM_STEP: i64 = 4 * COMPACT_EVERY as i64;
+
 /// SQLite: deletes the log's prefix of folded rows, up to the oldest row not
-/// yet in its section's snapshot. Rows of all sections are interleaved, so
-/// deleting one section's rows wrote nearly every page of the log (~500
-/// pages, 2 MB of WAL, per compaction) while every live edit waited behind
-/// it for the single write lock; a prefix is a few contiguous pages. The
-/// folded rows left between are skipped by [`load`] and go with a later
-/// trim. Returns the section holding the trim back, when it trails by more
-/// than [`TRIM_LAG`] ids.
+/// yet in its section's snapshot and at most [`TRIM_STEP`] ids. Rows of all
+/// sections are interleaved, so deleting one section's rows wrote nearly
+/// every page of the log (~500 pages per compaction) while every live edit
+/// waited behind it for the single write lock; a prefix is a few contiguous
+/// pages. Folded rows left further on are skipped by [`load`] and go with a
+/// later trim. Returns the section holding the trim back, when its oldest
+/// unfolded row trails the newest by more than [`TRIM_LAG`] ids.
 async fn trim_folded_log(txn: &impl ConnectionTrait) -> AppResult<Option<Uuid>> {
     let backend = txn.get_database_backend();
-    let oldest_unfolded = txn
+    // One aggregate per SELECT: SQLite answers a lone MIN or MAX from the
+    // ends of the rowid tree, anything more by scanning the whole log.
+    let bounds = txn
         .query_one_raw(Statement::from_string(
             backend,
-            "SELECT u.id, u.section_id, (SELECT MAX(id) FROM section_updates) AS newest \
-             FROM section_updates u \
-             LEFT JOIN section_snapshots s ON s.section_id = u.section_id \
-             WHERE u.id > COALESCE(s.compacted_through, 0) \
-             ORDER BY u.id LIMIT 1",
+            "SELECT (SELECT MIN(id) FROM section_updates) AS first, \
+             (SELECT MAX(id) FROM section_updates) AS newest",
         ))
         .await?;
-    let Some(row) = oldest_unfolded else {
-        txn.execute_unprepared("DELETE FROM section_updates")
-            .await?;
+    let bound = |name| -> AppResult<Option<i64>> {
+        Ok(match &bounds {
+            Some(row) => row.try_get::<Option<i64>>("", name)?,
+            None => None,
+        })
+    };
+    let (Some(first), Some(newest)) = (bound("first")?, bound("newest")?) else {
         return Ok(None);
     };
-    let oldest: i64 = row.try_get("", "id")?;
-    let section: Uuid = row.try_get("", "section_id")?;
-    let newest: i64 = row.try_get("", "newest")?;
+    let window_end = first.saturating_add(TRIM_STEP);
+    let oldest_unfolded = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT u.id, u.section_id FROM section_updates u \
+             LEFT JOIN section_snapshots s ON s.section_id = u.section_id \
+             WHERE u.id < $1 AND u.id > COALESCE(s.compacted_through, 0) \
+             ORDER BY u.id LIMIT 1",
+            [window_end.into()],
+        ))
+        .await?;
+    let (trim_to, holding_back) = match oldest_unfolded {
+        Some(row) => {
+            let oldest: i64 = row.try_get("", "id")?;
+            let section: Uuid = row.try_get("", "section_id")?;
+            (oldest, (newest - oldest > TRIM_LAG).then_some(section))
+        }
+        None => (window_end, None),
+    };
     txn.execute_raw(Statement::from_sql_and_values(
         backend,
         "DELETE FROM section_updates WHERE id < $1",
-        [oldest.into()],
+        [trim_to.into()],
     ))
     .await?;
-    Ok((newest - oldest > TRIM_LAG).then_some(section))
+    Ok(holding_back)
 }
 
 /// Markdown and sanitised HTML of a document.

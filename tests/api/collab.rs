@@ -1092,6 +1092,11 @@ async fn a_section_whose_old_rows_hold_back_the_log_trim_is_named_for_compaction
     let compaction = store::compact(&app.state.db, quiet).await.unwrap();
     assert!(compaction.stored);
     assert_eq!(compaction.holding_back, None);
+    // Whatever was trimmed, and whatever folded rows are left, both
+    // documents read as they were written.
+    assert!(stored_markdown(&app, quiet).await.contains("Quiet."));
+    let busy_now = stored_markdown(&app, busy).await;
+    assert!(busy_now.contains("Busy.") && busy_now.contains("Much later."));
 }
 
 #[tokio::test]
