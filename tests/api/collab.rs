@@ -293,6 +293,25 @@ pub async fn section_id(app: &TestApp, city: Uuid, key: &str) -> Uuid {
         .id
 }
 
+/// Appends a log row with the id given, as if the log had grown that far.
+async fn log_row_at(app: &TestApp, id: i64, section: Uuid, data: Vec<u8>) {
+    app.state
+        .db
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            app.state.db.get_database_backend(),
+            "INSERT INTO section_updates (id, section_id, data, user_id, created_at) \
+             VALUES ($1, $2, $3, NULL, $4)",
+            [
+                id.into(),
+                section.into(),
+                data.into(),
+                chrono::Utc::now().into(),
+            ],
+        ))
+        .await
+        .unwrap();
+}
+
 async fn stored_markdown(app: &TestApp, id: Uuid) -> String {
     let stored = iap_studio::sections::store::load(&app.state.db, id)
         .await
@@ -1063,21 +1082,7 @@ async fn a_section_whose_old_rows_hold_back_the_log_trim_is_named_for_compaction
         .unwrap()[0]
         + TRIM_LAG
         + 1;
-    app.state
-        .db
-        .execute_raw(sea_orm::Statement::from_sql_and_values(
-            app.state.db.get_database_backend(),
-            "INSERT INTO section_updates (id, section_id, data, user_id, created_at) \
-             VALUES ($1, $2, $3, NULL, $4)",
-            [
-                far.into(),
-                busy.into(),
-                edit("Much later.").into(),
-                chrono::Utc::now().into(),
-            ],
-        ))
-        .await
-        .unwrap();
+    log_row_at(&app, far, busy, edit("Much later.")).await;
 
     let compaction = store::compact(&app.state.db, busy).await.unwrap();
     assert!(compaction.stored);
@@ -1097,6 +1102,72 @@ async fn a_section_whose_old_rows_hold_back_the_log_trim_is_named_for_compaction
     assert!(stored_markdown(&app, quiet).await.contains("Quiet."));
     let busy_now = stored_markdown(&app, busy).await;
     assert!(busy_now.contains("Busy.") && busy_now.contains("Much later."));
+}
+
+#[tokio::test]
+async fn when_an_editor_leaves_the_section_holding_back_the_log_trim_is_compacted_too() {
+    use iap_studio::{
+        entities::section_snapshot,
+        sections::store::{self, TRIM_LAG},
+    };
+    let app = TestApp::spawn().await;
+    let w = app.world().await;
+    let quiet = section_id(&app, w.obidos.id, "context").await;
+    let busy = section_id(&app, w.obidos.id, "actions").await;
+    let cookie = session_cookie(&app.address, &w.ulg.0.email).await;
+    // The quiet section's one edit is the oldest row of the log...
+    let on_quiet = Editor::connect(&app.address, &cookie, quiet).await;
+    on_quiet.type_text("Rarely edited. ").await;
+    eventually("the quiet section's edit to be stored", || async {
+        stored_markdown(&app, quiet)
+            .await
+            .contains("Rarely edited.")
+    })
+    .await;
+    // ...and the busy section's log has gone far beyond it.
+    let far = store::load(&app.state.db, quiet).await.unwrap().last_id() + TRIM_LAG + 1;
+    log_row_at(&app, far, busy, yrs::Update::EMPTY_V1.to_vec()).await;
+    let on_busy = Editor::connect(&app.address, &cookie, busy).await;
+    on_busy.type_text("Written all day. ").await;
+    eventually("the busy section's edit to be stored", || async {
+        stored_markdown(&app, busy)
+            .await
+            .contains("Written all day.")
+    })
+    .await;
+
+    on_busy.close().await;
+    let snapshot_of = |section: Uuid| {
+        let db = app.state.db.clone();
+        async move {
+            section_snapshot::Entity::find_by_id(section)
+                .one(&db)
+                .await
+                .unwrap()
+        }
+    };
+    eventually("the busy section's snapshot", || async {
+        snapshot_of(busy).await.is_some()
+    })
+    .await;
+    if is_postgres() {
+        // PostgreSQL deletes exactly the folded rows: nothing is held back,
+        // and the quiet section, still open, is left alone.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(snapshot_of(quiet).await.is_none());
+    } else {
+        eventually("the quiet section, still open, to be compacted", || async {
+            snapshot_of(quiet).await.is_some()
+        })
+        .await;
+    }
+    on_quiet.type_text("Still here. ").await;
+    eventually("the quiet section's next edit to be stored", || async {
+        stored_markdown(&app, quiet)
+            .await
+            .contains("Still here. Rarely edited.")
+    })
+    .await;
 }
 
 #[tokio::test]
