@@ -37,8 +37,11 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(15))
                 .foreign_keys(true)
-                // See `checkpoint_in_background`: a commit only checkpoints
-                // itself when that task falls far behind (~40 MB of log).
+                // See `checkpoint_in_background`. Under steady writes the
+                // log only starts over after a complete checkpoint, which
+                // the passive ones in the background never quite reach: the
+                // commit that takes the log past ~40 MB checkpoints it itself
+                // (without this, the log grew by 1.4 GB in 25 s of load).
                 .pragma("wal_autocheckpoint", "10000")
         });
     if url.starts_with("sqlite:") {
@@ -61,7 +64,9 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// SQLite: checkpoints the write-ahead log from a task of its own. With the
 /// default auto-checkpoint, whichever commit crossed the threshold ran the
 /// checkpoint and its fsync itself — usually a live edit's, which everyone
-/// then waited for. A passive checkpoint never blocks writers.
+/// then waited for. A passive checkpoint never blocks writers; it copies most
+/// of the log into the database, so the commit that crosses the threshold
+/// finds little left to copy.
 fn checkpoint_in_background(pool: SqlitePool) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(CHECKPOINT_EVERY);

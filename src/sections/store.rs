@@ -423,21 +423,20 @@ async fn trim_folded_log(txn: &impl ConnectionTrait) -> AppResult<Option<Uuid>> 
     let backend = txn.get_database_backend();
     // One aggregate per SELECT: SQLite answers a lone MIN or MAX from the
     // ends of the rowid tree, anything more by scanning the whole log.
-    let bounds = txn
+    let Some(bounds) = txn
         .query_one_raw(Statement::from_string(
             backend,
             "SELECT (SELECT MIN(id) FROM section_updates) AS first, \
              (SELECT MAX(id) FROM section_updates) AS newest",
         ))
-        .await?;
-    let bound = |name| -> AppResult<Option<i64>> {
-        Ok(match &bounds {
-            Some(row) => row.try_get::<Option<i64>>("", name)?,
-            None => None,
-        })
-    };
-    let (Some(first), Some(newest)) = (bound("first")?, bound("newest")?) else {
+        .await?
+    else {
         return Ok(None);
+    };
+    let first: Option<i64> = bounds.try_get("", "first")?;
+    let newest: Option<i64> = bounds.try_get("", "newest")?;
+    let (Some(first), Some(newest)) = (first, newest) else {
+        return Ok(None); // the log is empty
     };
     let window_end = first.saturating_add(TRIM_STEP);
     let oldest_unfolded = txn
