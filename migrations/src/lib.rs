@@ -8,6 +8,7 @@ mod m20261121_000004_create_actions_and_versions;
 mod m20261121_000005_create_stage_reminders;
 mod m20261121_000006_create_comments_and_notifications;
 mod m20261121_000007_drop_section_log_index_on_sqlite;
+mod m20261121_000008_section_log_without_foreign_key_on_postgres;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_create_stage_reminders::Migration),
             Box::new(m20261121_000006_create_comments_and_notifications::Migration),
             Box::new(m20261121_000007_drop_section_log_index_on_sqlite::Migration),
+            Box::new(m20261121_000008_section_log_without_foreign_key_on_postgres::Migration),
         ]
     }
 }

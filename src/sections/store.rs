@@ -375,12 +375,14 @@ pub async fn compact(db: &DatabaseConnection, section_id: Uuid) -> AppResult<Com
     }
     let mut holding_back = None;
     if database::is_postgres(db) {
-        for ids in folded.chunks(1000) {
-            section_update::Entity::delete_many()
-                .filter(section_update::Column::Id.is_in(ids.to_vec()))
-                .exec(&txn)
-                .await?;
-        }
+        // One array parameter keeps the statement text constant (prepared
+        // once), where an IN list of ~500 ids was planned afresh every time.
+        txn.execute_raw(Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "DELETE FROM section_updates WHERE id = ANY($1)",
+            [folded.into()],
+        ))
+        .await?;
     } else {
         holding_back = trim_folded_log(&txn).await?;
     }

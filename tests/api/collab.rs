@@ -1049,6 +1049,47 @@ async fn compacting_one_section_keeps_the_unfolded_rows_of_others_and_the_log_em
 }
 
 #[tokio::test]
+async fn deleting_a_section_deletes_its_log() {
+    // SQLite cascades through the foreign key; PostgreSQL, whose log has no
+    // key (it cost a row lock per appended update), through a trigger.
+    use iap_studio::sections::store::{self, NewUpdate};
+    let app = TestApp::spawn().await;
+    let w = app.world().await;
+    let gone = section_id(&app, w.obidos.id, "context").await;
+    let kept = section_id(&app, w.obidos.id, "actions").await;
+    let row = |section| NewUpdate {
+        section_id: section,
+        data: yrs::Doc::new()
+            .transact()
+            .encode_state_as_update_v1(&Default::default()),
+        user_id: None,
+    };
+    store::append_rows(&app.state.db, &[row(gone), row(kept), row(gone)])
+        .await
+        .unwrap();
+    app.state
+        .db
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            app.state.db.get_database_backend(),
+            "DELETE FROM sections WHERE id = $1",
+            [gone.into()],
+        ))
+        .await
+        .unwrap();
+    let rows = |section| {
+        let db = app.state.db.clone();
+        async move {
+            store::updates_between(&db, section, 0, i64::MAX)
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(rows(gone).await, 0);
+    assert_eq!(rows(kept).await, 1);
+}
+
+#[tokio::test]
 async fn a_section_whose_old_rows_hold_back_the_log_trim_is_named_for_compaction() {
     use iap_studio::sections::store::{self, NewUpdate, TRIM_LAG};
     let app = TestApp::spawn().await;
