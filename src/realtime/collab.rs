@@ -55,17 +55,48 @@ pub struct SectionMeta {
     pub network_id: Uuid,
 }
 
-/// Orders a socket closed, once, with a close code; both of its halves watch it.
-#[derive(Clone)]
-pub struct Closer(Arc<watch::Sender<Option<u16>>>);
+/// Every socket is pinged this often (one task for all of them, not a timer
+/// per socket); a peer heard nothing from for [`SILENT_LIMIT`] is dead.
+pub const PING_EVERY: Duration = Duration::from_secs(15);
+pub const SILENT_LIMIT: Duration = Duration::from_secs(45);
+pub const CLOSE_GOING_AWAY: u16 = 1001;
 
-impl Closer {
+/// What a collab socket's writer sends.
+pub enum Outgoing {
+    Frame(Bytes),
+    Ping,
+}
+
+/// One socket's lifeline: the order to close it (once, with a close code)
+/// that both of its halves watch, and when its peer was last heard from.
+#[derive(Clone)]
+pub struct Lifeline(Arc<LifelineState>);
+
+struct LifelineState {
+    close: watch::Sender<Option<u16>>,
+    /// Milliseconds since [`clock_start`]: an atomic, as every frame read touches it.
+    heard_at: AtomicU64,
+}
+
+fn clock_start() -> Instant {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *START.get_or_init(Instant::now)
+}
+
+fn millis_now() -> u64 {
+    u64::try_from(clock_start().elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Lifeline {
     pub fn new() -> Self {
-        Closer(Arc::new(watch::channel(None).0))
+        Lifeline(Arc::new(LifelineState {
+            close: watch::channel(None).0,
+            heard_at: AtomicU64::new(millis_now()),
+        }))
     }
 
     pub fn close(&self, code: u16) {
-        self.0.send_if_modified(|current| {
+        self.0.close.send_if_modified(|current| {
             if current.is_none() {
                 *current = Some(code);
                 true
@@ -76,11 +107,20 @@ impl Closer {
     }
 
     pub fn watch(&self) -> watch::Receiver<Option<u16>> {
-        self.0.subscribe()
+        self.0.close.subscribe()
+    }
+
+    /// The peer sent something (a frame, a pong).
+    pub fn heard(&self) {
+        self.0.heard_at.store(millis_now(), Ordering::Relaxed);
+    }
+
+    pub fn silent_for(&self) -> Duration {
+        Duration::from_millis(millis_now().saturating_sub(self.0.heard_at.load(Ordering::Relaxed)))
     }
 }
 
-impl Default for Closer {
+impl Default for Lifeline {
     fn default() -> Self {
         Self::new()
     }
@@ -90,36 +130,40 @@ impl Default for Closer {
 pub struct ConnHandle {
     pub user_id: Uuid,
     pub name: String,
-    tx: mpsc::Sender<Bytes>,
-    closer: Closer,
+    tx: mpsc::Sender<Outgoing>,
+    lifeline: Lifeline,
 }
 
 impl ConnHandle {
-    /// The handle and the socket's ends: frames to send, and its closer.
-    pub fn new(user_id: Uuid, name: String) -> (Self, mpsc::Receiver<Bytes>, Closer) {
+    /// The handle and the socket's ends: what to send, and its lifeline.
+    pub fn new(user_id: Uuid, name: String) -> (Self, mpsc::Receiver<Outgoing>, Lifeline) {
         let (tx, rx) = mpsc::channel(SEND_QUEUE);
-        let closer = Closer::new();
+        let lifeline = Lifeline::new();
         (
             ConnHandle {
                 user_id,
                 name,
                 tx,
-                closer: closer.clone(),
+                lifeline: lifeline.clone(),
             },
             rx,
-            closer,
+            lifeline,
         )
     }
 
-    /// Queues a frame; a full queue closes the socket (too slow) instead of waiting.
     fn send(&self, frame: Bytes) {
-        if self.tx.try_send(frame).is_err() {
+        self.queue(Outgoing::Frame(frame));
+    }
+
+    /// Queues for the writer; a full queue closes the socket (too slow) instead of waiting.
+    fn queue(&self, item: Outgoing) {
+        if self.tx.try_send(item).is_err() {
             self.close(CLOSE_TRY_AGAIN);
         }
     }
 
     pub fn close(&self, code: u16) {
-        self.closer.close(code);
+        self.lifeline.close(code);
     }
 }
 
@@ -361,6 +405,28 @@ impl Collab {
                     .unwrap_or(true)
         });
         before - rooms.len()
+    }
+
+    /// Pings every socket of every room, and closes those whose peer has
+    /// been silent longer than `silent_limit` (gone without a close: a
+    /// laptop shut, a network lost). Returns (pinged, closed).
+    pub fn heartbeat(&self, silent_limit: Duration) -> (usize, usize) {
+        let (mut pinged, mut closed) = (0, 0);
+        for room in self.loaded_rooms() {
+            let Ok(conns) = room.conns.lock() else {
+                continue;
+            };
+            for conn in conns.values() {
+                if conn.lifeline.silent_for() > silent_limit {
+                    conn.close(CLOSE_GOING_AWAY);
+                    closed += 1;
+                } else {
+                    conn.queue(Outgoing::Ping);
+                    pinged += 1;
+                }
+            }
+        }
+        (pinged, closed)
     }
 
     fn enqueue(&self, job: Job) {
@@ -682,6 +748,16 @@ async fn compact_section(
             tracing::warn!(error = %e, section = %section_id, "compaction failed");
             None
         }
+    }
+}
+
+/// The collab sockets' heartbeat (see [`Collab::heartbeat`]).
+pub async fn run_heartbeat(state: AppState) {
+    let mut tick = tokio::time::interval(PING_EVERY);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        state.hub.collab().heartbeat(SILENT_LIMIT);
     }
 }
 

@@ -90,10 +90,11 @@ impl Relay for Postgres {
     }
 }
 
-/// Starts the live machinery: the persister, the relay for this database,
-/// and the sweeper of idle rooms.
+/// Starts the live machinery: the persister, the collab sockets' heartbeat,
+/// the relay for this database, and the sweeper of idle rooms.
 pub fn start(state: &crate::AppState) {
     tokio::spawn(collab::run_persister(state.clone()));
+    tokio::spawn(collab::run_heartbeat(state.clone()));
     if database::is_postgres(&state.db) {
         let (tx, rx) = mpsc::unbounded_channel();
         state.hub.set_relay(Arc::new(Postgres {

@@ -19,7 +19,10 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
-    collab::{self, ConnHandle, FrameResult, SectionMeta},
+    collab::{
+        self, CLOSE_GOING_AWAY, ConnHandle, FrameResult, Outgoing, PING_EVERY, SILENT_LIMIT,
+        SectionMeta,
+    },
     events::rooms_of,
     room::Peer,
 };
@@ -38,10 +41,6 @@ pub const MAX_FRAME: usize = 1024 * 1024;
 const CLOSE_TOO_BIG: u16 = 1009;
 const CLOSE_UNSUPPORTED: u16 = 1003;
 const CLOSE_NORMAL: u16 = 1000;
-const CLOSE_GOING_AWAY: u16 = 1001;
-/// A ping this often; a peer silent for three rounds is dead.
-const PING_EVERY: Duration = Duration::from_secs(15);
-const SILENT_LIMIT: Duration = Duration::from_secs(45);
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -107,26 +106,30 @@ async fn run_collab(
     writable: bool,
 ) {
     let _open = state.metrics.socket_opened("collab");
-    let (handle, out, closer) = ConnHandle::new(user.id(), user.user.name.clone());
+    let (handle, out, lifeline) = ConnHandle::new(user.id(), user.user.name.clone());
     let (room, conn) = state.hub.collab().connect(meta, handle);
     let mut peer = Peer::new(writable);
     let (sink, mut stream) = socket.split();
-    let writer = tokio::spawn(write_frames(sink, out, closer.watch()));
+    let writer = tokio::spawn(write_frames(sink, out, lifeline.watch()));
     if let Err(e) = collab::open(&state, &room, conn).await {
         tracing::warn!(error = %e, "opening a section failed");
-        closer.close(collab::CLOSE_SERVER_ERROR);
+        lifeline.close(collab::CLOSE_SERVER_ERROR);
     }
-    let mut closed = closer.watch();
+    // Silence is found by the heartbeat (`collab::run_heartbeat`): no timer
+    // per socket and read.
+    let mut closed = lifeline.watch();
+    let mut closing = std::pin::pin!(closed.changed());
     loop {
         let next = tokio::select! {
-            next = tokio::time::timeout(SILENT_LIMIT, stream.next()) => next,
-            _ = closed.changed() => break,
+            biased;
+            _ = &mut closing => break,
+            next = stream.next() => next,
         };
+        lifeline.heard();
         let code = match next {
-            Err(_) => Some(CLOSE_GOING_AWAY),
-            Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => Some(CLOSE_NORMAL),
-            Ok(Some(Ok(Message::Binary(frame)))) if frame.len() > MAX_FRAME => Some(CLOSE_TOO_BIG),
-            Ok(Some(Ok(Message::Binary(frame)))) => {
+            None | Some(Err(_)) | Some(Ok(Message::Close(_))) => Some(CLOSE_NORMAL),
+            Some(Ok(Message::Binary(frame))) if frame.len() > MAX_FRAME => Some(CLOSE_TOO_BIG),
+            Some(Ok(Message::Binary(frame))) => {
                 match collab::handle_frame(&state, &room, conn, &mut peer, user.id(), &frame).await
                 {
                     FrameResult::Ok => None,
@@ -136,11 +139,11 @@ async fn run_collab(
                     }
                 }
             }
-            Ok(Some(Ok(Message::Text(_)))) => Some(CLOSE_UNSUPPORTED),
-            Ok(Some(Ok(_))) => None, // ping/pong: axum answers pings itself
+            Some(Ok(Message::Text(_))) => Some(CLOSE_UNSUPPORTED),
+            Some(Ok(_)) => None, // ping/pong: axum answers pings itself
         };
         if let Some(code) = code {
-            closer.close(code);
+            lifeline.close(code);
             break;
         }
     }
@@ -148,38 +151,40 @@ async fn run_collab(
     let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
 }
 
-/// Sends queued frames (coalescing a burst into one flush), pings, and the
-/// close frame when ordered.
+/// Sends queued frames and pings (coalescing a burst into one flush), and
+/// the close frame when ordered.
 async fn write_frames<S>(
     mut sink: SplitSink<S, Message>,
-    mut out: mpsc::Receiver<Bytes>,
+    mut out: mpsc::Receiver<Outgoing>,
     mut close: watch::Receiver<Option<u16>>,
 ) where
     SplitSink<S, Message>: Sink<Message> + Unpin,
 {
-    let mut ping = tokio::time::interval(PING_EVERY);
-    ping.tick().await;
-    loop {
-        tokio::select! {
-            biased;
-            _ = close.changed() => break,
-            frame = out.recv() => {
-                let Some(frame) = frame else { break };
-                if sink.feed(Message::Binary(frame)).await.is_err() {
-                    return;
-                }
-                while let Ok(frame) = out.try_recv() {
-                    if sink.feed(Message::Binary(frame)).await.is_err() {
+    let message = |item| match item {
+        Outgoing::Frame(frame) => Message::Binary(frame),
+        Outgoing::Ping => Message::Ping(Bytes::new()),
+    };
+    {
+        // One wait for the close order for the socket's whole life: a new
+        // one per frame cost a waiter list insert and removal each time.
+        let mut closing = std::pin::pin!(close.changed());
+        loop {
+            tokio::select! {
+                biased;
+                _ = &mut closing => break,
+                item = out.recv() => {
+                    let Some(item) = item else { break };
+                    if sink.feed(message(item)).await.is_err() {
                         return;
                     }
-                }
-                if sink.flush().await.is_err() {
-                    return;
-                }
-            }
-            _ = ping.tick() => {
-                if sink.send(Message::Ping(Bytes::new())).await.is_err() {
-                    return;
+                    while let Ok(item) = out.try_recv() {
+                        if sink.feed(message(item)).await.is_err() {
+                            return;
+                        }
+                    }
+                    if sink.flush().await.is_err() {
+                        return;
+                    }
                 }
             }
         }

@@ -1211,6 +1211,61 @@ async fn when_an_editor_leaves_the_section_holding_back_the_log_trim_is_compacte
     .await;
 }
 
+/// Reads `socket` until a message matches (up to 10 s).
+async fn read_until(
+    socket: &mut WebSocketStream<MaybeTlsStream<TcpStream>>,
+    what: &str,
+    pred: impl Fn(&Message) -> bool,
+) -> Message {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(message)) if pred(&message) => return message,
+                Some(Ok(_)) => {}
+                other => panic!("the socket ended before {what}: {other:?}"),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+}
+
+#[tokio::test]
+async fn the_heartbeat_pings_live_sockets_and_closes_silent_ones() {
+    let app = TestApp::spawn().await;
+    let w = app.world().await;
+    let id = section_id(&app, w.obidos.id, "context").await;
+    let cookie = session_cookie(&app.address, &w.ulg.0.email).await;
+    let path = format!("/api/v1/collab/{id}");
+    let mut silent = open_socket(&app.address, &path, Some(&cookie))
+        .await
+        .unwrap();
+    let mut talking = open_socket(&app.address, &path, Some(&cookie))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    // The talking peer says something and is answered: the server heard it.
+    let step1 = protocol::encode_sync_step1(&yrs::StateVector::default());
+    talking.send(Message::binary(step1)).await.unwrap();
+    read_until(&mut talking, "the sync step 2", |m| {
+        matches!(m, Message::Binary(f)
+            if matches!(YMessage::decode_v1(f), Ok(YMessage::Sync(SyncMessage::SyncStep2(_)))))
+    })
+    .await;
+
+    let (pinged, closed) = app.state.hub.collab().heartbeat(Duration::from_millis(300));
+    assert_eq!((pinged, closed), (1, 1));
+    read_until(&mut talking, "a ping", |m| matches!(m, Message::Ping(_))).await;
+    let close = read_until(&mut silent, "the close frame", |m| {
+        matches!(m, Message::Close(_))
+    })
+    .await;
+    let Message::Close(Some(frame)) = close else {
+        panic!("a close frame without a code");
+    };
+    assert_eq!(u16::from(frame.code), 1001);
+}
+
 #[tokio::test]
 async fn a_room_without_editors_is_dropped_from_memory_and_reloads_from_storage() {
     let app = TestApp::spawn().await;
