@@ -221,7 +221,7 @@ async fn connect(url: &str, cookie: &str, section: Uuid) -> anyhow::Result<Socke
 
 async fn editor(
     index: usize,
-    ws: Socket,
+    mut ws: Socket,
     rate: f64,
     stats: Arc<Stats>,
     pending: Arc<Vec<Pending>>,
@@ -230,72 +230,84 @@ async fn editor(
 ) {
     let client_id = CLIENT_BASE + index as u64;
     let doc = yrs::Doc::with_client_id(client_id);
-    let (mut sink, mut stream) = ws.split();
     // Our step 1 (the provider's opening message); the server's answer is ignored.
     let sv = doc.transact().state_vector();
-    let _ = sink
+    let _ = ws
         .send(Message::binary(protocol::encode_sync_step1(&sv)))
         .await;
-    let reader_stats = stats.clone();
-    let own = pending.clone();
-    let reader = tokio::spawn(async move {
-        while let Some(message) = stream.next().await {
-            match message {
-                Ok(Message::Binary(frame)) => receive(index, &frame, &reader_stats, &pending),
-                Ok(Message::Close(_)) | Err(_) => break,
-                _ => {}
-            }
-        }
-        reader_stats.closed.fetch_add(1, Ordering::SeqCst);
-    });
     go.wait().await;
     let period = Duration::from_secs_f64(1.0 / rate);
     // Spread editors over the period so the load is smooth.
-    tokio::time::sleep(period.mul_f64((index % 97) as f64 / 97.0)).await;
-    let mut tick = tokio::time::interval(period);
+    let first = tokio::time::Instant::now() + period.mul_f64((index % 97) as f64 / 97.0);
+    let mut tick = tokio::time::interval_at(first, period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // One task reads and writes, as a browser tab does: no lock between a
+    // reading and a writing half, and no second task to wake per frame.
     while !stop.load(Ordering::Relaxed) {
-        tick.tick().await;
-        let (update, clock) = {
-            let mut txn = doc.transact_mut();
-            let frag = txn.get_or_insert_xml_fragment(FRAGMENT_NAME);
-            let p = match frag.get(&txn, 0) {
-                Some(XmlOut::Element(p)) => p,
-                _ => frag.insert(&mut txn, 0, XmlElementPrelim::empty("paragraph")),
-            };
-            let t = match XmlFragment::get(&p, &txn, 0) {
-                Some(XmlOut::Text(t)) => t,
-                _ => p.insert(&mut txn, 0, XmlTextPrelim::new("")),
-            };
-            t.insert(&mut txn, 0, "k");
-            let update = txn.encode_update_v1();
-            let clock = txn.state_vector().get(&yrs::ClientID::new(client_id));
-            (update, clock.saturating_sub(1))
-        };
-        if let Ok(mut queue) = own[index].lock() {
-            let now = Instant::now();
-            // Anything older than this was delivered or lost; stop matching it.
-            while queue
-                .front()
-                .is_some_and(|(_, at)| now.duration_since(*at) > Duration::from_secs(5))
-            {
-                queue.pop_front();
+        tokio::select! {
+            biased;
+            message = ws.next() => match message {
+                Some(Ok(Message::Binary(frame))) => receive(index, &frame, &stats, &pending),
+                Some(Ok(Message::Close(_)) | Err(_)) | None => {
+                    stats.closed.fetch_add(1, Ordering::SeqCst);
+                    return;
+                }
+                Some(Ok(_)) => {}
+            },
+            _ = tick.tick() => {
+                let edit = type_one_key(&doc, client_id);
+                if let Ok(mut queue) = pending[index].lock() {
+                    let now = Instant::now();
+                    // Anything older than this was delivered or lost; stop matching it.
+                    while queue
+                        .front()
+                        .is_some_and(|(_, at)| now.duration_since(*at) > Duration::from_secs(5))
+                    {
+                        queue.pop_front();
+                    }
+                    queue.push_back((edit.clock, now));
+                }
+                if ws
+                    .send(Message::binary(protocol::encode_update(&edit.update)))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                stats.sent.fetch_add(
+                    u64::from(stats.measuring.load(Ordering::Relaxed)),
+                    Ordering::Relaxed,
+                );
             }
-            queue.push_back((clock, now));
         }
-        if sink
-            .send(Message::binary(protocol::encode_update(&update)))
-            .await
-            .is_err()
-        {
-            break;
-        }
-        stats.sent.fetch_add(
-            u64::from(stats.measuring.load(Ordering::Relaxed)),
-            Ordering::Relaxed,
-        );
     }
-    reader.abort();
+}
+
+struct Edit {
+    update: Vec<u8>,
+    /// The clock of the typed character, which its receivers look for.
+    clock: u32,
+}
+
+/// Types one character at the start of the editor's own paragraph.
+fn type_one_key(doc: &yrs::Doc, client_id: u64) -> Edit {
+    let mut txn = doc.transact_mut();
+    let frag = txn.get_or_insert_xml_fragment(FRAGMENT_NAME);
+    let p = match frag.get(&txn, 0) {
+        Some(XmlOut::Element(p)) => p,
+        _ => frag.insert(&mut txn, 0, XmlElementPrelim::empty("paragraph")),
+    };
+    let t = match XmlFragment::get(&p, &txn, 0) {
+        Some(XmlOut::Text(t)) => t,
+        _ => p.insert(&mut txn, 0, XmlTextPrelim::new("")),
+    };
+    t.insert(&mut txn, 0, "k");
+    let update = txn.encode_update_v1();
+    let clock = txn.state_vector().get(&yrs::ClientID::new(client_id));
+    Edit {
+        update,
+        clock: clock.saturating_sub(1),
+    }
 }
 
 fn receive(me: usize, frame: &[u8], stats: &Stats, pending: &[Pending]) {
