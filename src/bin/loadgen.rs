@@ -64,6 +64,11 @@ struct Args {
     duration: u64,
     #[arg(long, default_value_t = 5)]
     warmup: u64,
+    /// Threads of the generator. One by default: with a thread per core it
+    /// took more CPU from the server beside it (cross-thread wakeups cost
+    /// both; measured in docs/benchmarks.md).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
 }
 
 /// Client ids of editors start here, so an update's client id names its editor.
@@ -80,9 +85,22 @@ struct Stats {
     closed: AtomicU64,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let runtime = if args.threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(args.threads)
+            .enable_all()
+            .build()?
+    };
+    runtime.block_on(run(args))
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
     let (cookies, section_ids) = setup(&args).await?;
     println!(
         "{} editors over {} sections at {} edits/s each ({} edits/s)",
