@@ -773,9 +773,10 @@ pub async fn run_persister(state: AppState) {
     else {
         return;
     };
+    let mut log = store::LiveLog::new(state.db.clone());
     let mut jobs = Vec::new();
     while rx.recv_many(&mut jobs, 4096).await > 0 {
-        persist_batch(&state, std::mem::take(&mut jobs)).await;
+        persist_batch(&state, &mut log, std::mem::take(&mut jobs)).await;
     }
 }
 
@@ -789,7 +790,7 @@ struct SectionBatch {
     new_contributors: Vec<Uuid>,
 }
 
-async fn persist_batch(state: &AppState, jobs: Vec<Job>) {
+async fn persist_batch(state: &AppState, log: &mut store::LiveLog, jobs: Vec<Job>) {
     let mut sections: BTreeMap<Uuid, SectionBatch> = BTreeMap::new();
     let mut replies = Vec::new();
     for job in jobs {
@@ -831,7 +832,7 @@ async fn persist_batch(state: &AppState, jobs: Vec<Job>) {
     while !batches.is_empty() {
         let rest = batches.split_off(batches.len().min(store::LIVE_BATCH_SECTIONS));
         let mut chunk = std::mem::replace(&mut batches, rest);
-        let ok = match write_chunk(state, &mut chunk).await {
+        let ok = match write_chunk(state, log, &mut chunk).await {
             Ok(()) => true,
             Err(e) => {
                 tracing::error!(error = %e, "storing section updates failed");
@@ -900,7 +901,11 @@ async fn after_write(state: &AppState, batch: SectionBatch, data: &[u8], ok: boo
 /// Stores one chunk of section updates: one statement (which also notifies
 /// the other instances), plus the contributors seen for the first time in a
 /// while, which are bookkeeping and may lag the edit.
-async fn write_chunk(state: &AppState, chunk: &mut [(SectionBatch, Vec<u8>)]) -> AppResult<()> {
+async fn write_chunk(
+    state: &AppState,
+    log: &mut store::LiveLog,
+    chunk: &mut [(SectionBatch, Vec<u8>)],
+) -> AppResult<()> {
     let rows: Vec<store::NewUpdate> = chunk
         .iter()
         .map(|(batch, data)| store::NewUpdate {
@@ -910,7 +915,7 @@ async fn write_chunk(state: &AppState, chunk: &mut [(SectionBatch, Vec<u8>)]) ->
         })
         .collect();
     let notify = state.hub.relay().and_then(|r| r.collab_notify());
-    store::append_live(&state.db, &rows, notify).await?;
+    log.append(&rows, notify).await?;
     // Everyone in the batch wrote, not only the last writer of each section.
     let writers: Vec<(Uuid, Uuid)> = chunk
         .iter()
@@ -922,11 +927,7 @@ async fn write_chunk(state: &AppState, chunk: &mut [(SectionBatch, Vec<u8>)]) ->
     if writers.is_empty() {
         return Ok(());
     }
-    let recorded = {
-        let _turn = database::write_turn(&state.db).await;
-        store::record_contributors(&state.db, writers).await
-    };
-    if let Err(e) = recorded {
+    if let Err(e) = log.record_contributors(writers).await {
         tracing::warn!(error = %e, "recording section contributors failed; retrying with the next edit");
         for (batch, _) in chunk.iter_mut() {
             batch.new_contributors.clear();

@@ -51,7 +51,7 @@ impl Relay for InProcess {
     }
 }
 
-/// The payload of a collab `NOTIFY`, as `store::append_live` builds it in SQL.
+/// The payload of a collab `NOTIFY`, as `store::LiveLog::append` builds it in SQL.
 #[derive(Serialize, Deserialize)]
 struct CollabNotice {
     /// The instance that wrote (it already broadcast to its own sockets).
