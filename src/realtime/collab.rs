@@ -927,7 +927,11 @@ async fn write_chunk(
     if writers.is_empty() {
         return Ok(());
     }
-    if let Err(e) = log.record_contributors(writers).await {
+    let recorded = {
+        let _turn = database::write_turn(&state.db).await;
+        store::record_contributors(&state.db, writers).await
+    };
+    if let Err(e) = recorded {
         tracing::warn!(error = %e, "recording section contributors failed; retrying with the next edit");
         for (batch, _) in chunk.iter_mut() {
             batch.new_contributors.clear();

@@ -275,32 +275,6 @@ impl LiveLog {
         self.settle(done, "storing section updates").await
     }
 
-    /// [`record_contributors`], on the persister's connection.
-    pub async fn record_contributors(&mut self, mut writers: Vec<(Uuid, Uuid)>) -> AppResult<()> {
-        if !database::is_postgres(&self.db) {
-            let _turn = database::write_turn(&self.db).await;
-            return record_contributors(&self.db, writers).await;
-        }
-        // One row per pair: ON CONFLICT may not touch a row twice.
-        writers.sort_unstable();
-        writers.dedup();
-        if writers.is_empty() {
-            return Ok(());
-        }
-        let (sections, users): (Vec<Uuid>, Vec<Uuid>) = writers.into_iter().unzip();
-        let statement = sqlx::query(
-            "INSERT INTO section_contributors (section_id, user_id, first_at, last_at) \
-             SELECT s, u, $3, $3 FROM UNNEST($1::uuid[], $2::uuid[]) AS t(s, u) \
-             ON CONFLICT (section_id, user_id) DO UPDATE SET last_at = EXCLUDED.last_at",
-        )
-        .bind(sections)
-        .bind(users)
-        .bind(Utc::now());
-        let conn = self.connection().await?;
-        let done = statement.execute(&mut **conn).await;
-        self.settle(done, "recording section contributors").await
-    }
-
     async fn connection(&mut self) -> AppResult<&mut PoolConnection<Postgres>> {
         if self.last_used.elapsed() > LIVE_CONNECTION_IDLE {
             self.own = None;
