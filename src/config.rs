@@ -113,6 +113,10 @@ pub struct Config {
     /// First retry delay of a failed email, in milliseconds; doubles up to 10 minutes.
     #[arg(long, env = "IAP_MAIL_RETRY_BASE_MS", default_value = "5000")]
     pub mail_retry_base_ms: u64,
+    /// Milliseconds between pings on live sockets; a peer heard nothing from for three of them
+    /// is taken for gone and closed.
+    #[arg(long, env = "IAP_HEARTBEAT_MS", default_value_t = 15_000)]
+    pub heartbeat_ms: u64,
 }
 
 impl Config {
@@ -131,11 +135,22 @@ impl Config {
             data_dir: PathBuf::from("data"),
             mail_delay_secs: 60.0,
             mail_retry_base_ms: 5000,
+            heartbeat_ms: 15_000,
         }
     }
 
     pub fn mail_delay(&self) -> std::time::Duration {
         std::time::Duration::try_from_secs_f64(self.mail_delay_secs).unwrap_or_default()
+    }
+
+    /// How often live sockets are pinged.
+    pub fn heartbeat(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.heartbeat_ms.max(1))
+    }
+
+    /// How long a live socket may stay silent before it is closed: three missed pings.
+    pub fn silent_limit(&self) -> std::time::Duration {
+        3 * self.heartbeat()
     }
 
     pub fn is_sqlite(&self) -> bool {

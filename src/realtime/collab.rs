@@ -55,10 +55,6 @@ pub struct SectionMeta {
     pub network_id: Uuid,
 }
 
-/// Every socket is pinged this often (one task for all of them, not a timer
-/// per socket); a peer heard nothing from for [`SILENT_LIMIT`] is dead.
-pub const PING_EVERY: Duration = Duration::from_secs(15);
-pub const SILENT_LIMIT: Duration = Duration::from_secs(45);
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 
 /// What a collab socket's writer sends.
@@ -751,13 +747,14 @@ async fn compact_section(
     }
 }
 
-/// The collab sockets' heartbeat (see [`Collab::heartbeat`]).
+/// The collab sockets' heartbeat (see [`Collab::heartbeat`]): one task pings
+/// every socket, instead of a timer per socket.
 pub async fn run_heartbeat(state: AppState) {
-    let mut tick = tokio::time::interval(PING_EVERY);
+    let mut tick = tokio::time::interval(state.config.heartbeat());
     tick.tick().await;
     loop {
         tick.tick().await;
-        state.hub.collab().heartbeat(SILENT_LIMIT);
+        state.hub.collab().heartbeat(state.config.silent_limit());
     }
 }
 

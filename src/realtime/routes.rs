@@ -19,10 +19,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::{
-    collab::{
-        self, CLOSE_GOING_AWAY, ConnHandle, FrameResult, Outgoing, PING_EVERY, SILENT_LIMIT,
-        SectionMeta,
-    },
+    collab::{self, CLOSE_GOING_AWAY, ConnHandle, FrameResult, Outgoing, SectionMeta},
     events::rooms_of,
     room::Peer,
 };
@@ -221,8 +218,12 @@ async fn run_events(state: AppState, socket: WebSocket, user: CurrentUser) {
     let mut user = user;
     let mut subscription = state.hub.join(rooms_of(&user));
     let (mut sink, mut stream) = socket.split();
-    let mut ping = tokio::time::interval(PING_EVERY);
+    let mut ping = tokio::time::interval(state.config.heartbeat());
     ping.tick().await;
+    // Checked at each ping rather than by a timeout around each read, which
+    // every event sent would restart.
+    let mut heard_at = tokio::time::Instant::now();
+    let silent_limit = state.config.silent_limit();
     let code = loop {
         tokio::select! {
             event = subscription.rx.recv() => {
@@ -240,17 +241,19 @@ async fn run_events(state: AppState, socket: WebSocket, user: CurrentUser) {
                         break collab::CLOSE_TRY_AGAIN;
                     }
                 }
-                if sink.send(Message::Text(json.as_ref().into())).await.is_err() {
+                if !send_within(&mut sink, Message::Text(json.as_ref().into()), silent_limit).await {
                     break CLOSE_NORMAL;
                 }
             }
-            incoming = tokio::time::timeout(SILENT_LIMIT, stream.next()) => match incoming {
-                Err(_) => break CLOSE_GOING_AWAY,
-                Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => break CLOSE_NORMAL,
-                Ok(Some(Ok(_))) => {}
+            incoming = stream.next() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break CLOSE_NORMAL,
+                Some(Ok(_)) => heard_at = tokio::time::Instant::now(),
             },
             _ = ping.tick() => {
-                if sink.send(Message::Ping(Bytes::new())).await.is_err() {
+                if heard_at.elapsed() > silent_limit {
+                    break CLOSE_GOING_AWAY;
+                }
+                if !send_within(&mut sink, Message::Ping(Bytes::new()), silent_limit).await {
                     break CLOSE_NORMAL;
                 }
             }
@@ -262,6 +265,19 @@ async fn run_events(state: AppState, socket: WebSocket, user: CurrentUser) {
             reason: "".into(),
         })))
         .await;
+}
+
+/// Sends one message; false when the socket failed or its peer has not taken
+/// it within `limit` (a dead peer whose buffers are full would block forever).
+async fn send_within(
+    sink: &mut SplitSink<WebSocket, Message>,
+    message: Message,
+    limit: Duration,
+) -> bool {
+    matches!(
+        tokio::time::timeout(limit, sink.send(message)).await,
+        Ok(Ok(()))
+    )
 }
 
 /// A membership event about this very user: what they may see changed.

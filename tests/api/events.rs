@@ -5,7 +5,7 @@ use futures_util::StreamExt;
 use iap_studio::{members::Role, realtime::Event};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
+use tokio::{io::AsyncReadExt, net::TcpStream};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, tungstenite::Message};
 
 use crate::{
@@ -194,6 +194,55 @@ async fn personal_events_reach_only_their_user() {
 
     next_event(&mut ulg, is("notification.created")).await;
     none_before_marker(&mut coordinator, is("notification.created"), "marker").await;
+}
+
+#[tokio::test]
+async fn the_events_socket_pings_and_closes_a_peer_gone_silent() {
+    // Arrange: ping every 250 ms, so 750 ms of silence closes a socket.
+    let app = TestApp::spawn_with(|config| config.heartbeat_ms = 250).await;
+    let w = app.world().await;
+    let mut silent = events(&app.address, &w.ulg.0.email).await;
+    let mut answering = events(&app.address, &w.ulg.0.email).await;
+
+    // Act: one peer reads (tungstenite answers each ping), the other never does.
+    let mut pings = 0;
+    let ended = tokio::time::timeout(Duration::from_millis(2000), async {
+        loop {
+            match answering.next().await {
+                Some(Ok(Message::Ping(_))) => pings += 1,
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+
+    // Assert
+    assert!(ended.is_err(), "the answering socket was closed");
+    assert!(pings >= 3, "only {pings} pings in 2 s");
+    app.state.hub.publish(Event::new(
+        "marker",
+        Some(w.network.id),
+        Some(w.obidos.id),
+        Value::Null,
+    ));
+    next_event(&mut answering, is("marker")).await;
+    // The silent peer's bytes are read raw: through tungstenite, reading would
+    // first answer the queued pings. The server's frames are unmasked: pings
+    // (0x89, empty), then a close (0x88) with code 1001 (0x03e9), then EOF.
+    let MaybeTlsStream::Plain(tcp) = silent.get_mut() else {
+        panic!("a plain TCP socket");
+    };
+    let mut bytes = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut bytes))
+        .await
+        .expect("the server to end the connection")
+        .expect("read");
+    assert!(bytes.starts_with(&[0x89, 0x00]), "pinged first: {bytes:x?}");
+    assert!(
+        bytes.ends_with(&[0x88, 0x02, 0x03, 0xe9]),
+        "closed with 1001: {bytes:x?}"
+    );
 }
 
 #[tokio::test]
