@@ -43,9 +43,11 @@ pub struct Event {
 
 impl Event {
     /// The plan whose sections may have been locked or unlocked by this event
-    /// (a stage decision, or the plan becoming final).
+    /// (a stage decision, or the plan becoming final). A stage's phase moving
+    /// with the calendar (the clock's `stage.changed`, without `to`) locks
+    /// nothing, so open editors are left alone.
     pub fn may_change_write_access(&self) -> Option<Uuid> {
-        let relevant = self.kind == "stage.changed"
+        let relevant = (self.kind == "stage.changed" && self.data.get("to").is_some())
             || (self.kind == "plan.changed" && self.data.get("status").is_some());
         if !relevant {
             return None;

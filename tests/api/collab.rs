@@ -582,6 +582,39 @@ async fn a_stage_submitted_mid_session_makes_open_editors_reconnect_read_only() 
 }
 
 #[tokio::test]
+async fn a_stage_moving_phase_with_the_calendar_leaves_editors_connected() {
+    use chrono::TimeZone;
+    let at = |m, d| chrono::Utc.with_ymd_and_hms(2026, m, d, 9, 0, 0).unwrap();
+    let time = iap_studio::time_source::FixedTime::at(at(5, 20));
+    let app = TestApp::spawn_at(time.clone()).await;
+    let w = app.world().await;
+    let id = section_id(&app, w.obidos.id, "ulg").await;
+    let cookie = session_cookie(&app.address, &w.ulg.0.email).await;
+    iap_studio::stages::clock::tick(&app.state).await.unwrap();
+    let editor = Editor::connect(&app.address, &cookie, id).await;
+    let mut events = app.state.hub.subscribe();
+
+    // The set-up stage is due on 30 June: by the 23rd its phase has moved.
+    time.set(at(6, 23));
+    let tick = iap_studio::stages::clock::tick(&app.state).await.unwrap();
+    editor.type_text("Still writing. ").await;
+
+    assert!(tick.phases_changed >= 1);
+    let phase_moved = loop {
+        let event = events.recv().await.unwrap();
+        if event.kind == "stage.changed" {
+            break event;
+        }
+    };
+    assert!(phase_moved.data.get("phase").is_some());
+    eventually("the edit is stored", || async {
+        stored_markdown(&app, id).await.contains("Still writing.")
+    })
+    .await;
+    assert_eq!(editor.close_code(), None, "a phase locks nothing");
+}
+
+#[tokio::test]
 async fn strangers_and_anonymous_callers_are_refused_before_the_upgrade() {
     let app = TestApp::spawn().await;
     let w = app.world().await;
