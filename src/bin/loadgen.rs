@@ -8,7 +8,7 @@
 //! edits (their updates are only decoded to find which edits they carry), so
 //! the generator spends its CPU on sockets, not on replaying documents.
 use std::{
-    collections::VecDeque,
+    collections::{BTreeMap, VecDeque},
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -83,6 +83,8 @@ struct Stats {
     deliveries: AtomicU64,
     sent: AtomicU64,
     closed: AtomicU64,
+    /// How sockets ended: a close code, or the error that ended them.
+    endings: Mutex<BTreeMap<String, u64>>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -117,6 +119,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         deliveries: AtomicU64::new(0),
         sent: AtomicU64::new(0),
         closed: AtomicU64::new(0),
+        endings: Mutex::default(),
     });
     let pending: Arc<Vec<Pending>> =
         Arc::new((0..args.editors).map(|_| Mutex::default()).collect());
@@ -191,9 +194,24 @@ async fn run(args: Args) -> anyhow::Result<()> {
         pct(1.0),
         latencies.len()
     );
+    let endings = stats
+        .endings
+        .lock()
+        .map(|e| {
+            e.iter()
+                .map(|(how, n)| format!("{how} x{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
     println!(
-        "sockets closed by the server: {}",
-        stats.closed.load(Ordering::SeqCst)
+        "sockets closed by the server: {}{}",
+        stats.closed.load(Ordering::SeqCst),
+        if endings.is_empty() {
+            String::new()
+        } else {
+            format!(" ({endings})")
+        }
     );
     if let (Some(a), Some(b)) = (cpu_start, cpu_end) {
         let hz = 100.0; // USER_HZ on Linux
@@ -266,8 +284,16 @@ async fn editor(
             biased;
             message = ws.next() => match message {
                 Some(Ok(Message::Binary(frame))) => receive(index, &frame, &stats, &pending),
-                Some(Ok(Message::Close(_)) | Err(_)) | None => {
+                ending @ (Some(Ok(Message::Close(_)) | Err(_)) | None) => {
+                    let how = match ending {
+                        Some(Ok(Message::Close(Some(frame)))) => format!("close {}", frame.code),
+                        Some(Err(e)) => format!("error: {e}"),
+                        _ => "closed without a code".to_owned(),
+                    };
                     stats.closed.fetch_add(1, Ordering::SeqCst);
+                    if let Ok(mut endings) = stats.endings.lock() {
+                        *endings.entry(how).or_default() += 1;
+                    }
                     return;
                 }
                 Some(Ok(_)) => {}
