@@ -30,7 +30,7 @@ use crate::{
     app::AppState,
     database,
     error::{AppError, AppResult},
-    sections::store,
+    sections::{document, store},
 };
 
 /// Frames queued for one collab socket before it counts as too slow.
@@ -677,13 +677,18 @@ fn schedule_render(state: &AppState, room: &Arc<LiveRoom>) {
 /// diffs and exports read current text) and announces the change.
 pub async fn render_now(state: &AppState, room: &Arc<LiveRoom>) {
     room.render_scheduled.store(false, Ordering::Release);
-    let rendering = {
+    // Only the walk of the document holds its lock; the sanitiser (an HTML
+    // parse) runs after, so edits to the room are not held up behind it.
+    let blocks = {
         let guard = room.doc.lock().await;
-        guard.as_ref().map(|r| store::render(r.doc()))
+        guard
+            .as_ref()
+            .map(|r| document::read_blocks(&yrs::Transact::transact(r.doc())))
     };
-    let Some((markdown, html)) = rendering else {
+    let Some(blocks) = blocks else {
         return;
     };
+    let (markdown, html) = store::render_blocks(&blocks);
     let by = room.last_writer.lock().ok().and_then(|w| *w);
     let saved = {
         let _turn = database::write_turn(&state.db).await;

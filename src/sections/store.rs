@@ -14,7 +14,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 use uuid::Uuid;
-use yrs::Doc;
+use yrs::{Doc, Transact};
 
 use super::document;
 use crate::{
@@ -521,10 +521,13 @@ async fn trim_folded_log(txn: &impl ConnectionTrait) -> AppResult<Option<Uuid>> 
 
 /// Markdown and sanitised HTML of a document.
 pub fn render(doc: &Doc) -> (String, String) {
-    (
-        document::fragment_to_markdown(doc),
-        document::fragment_to_html(doc),
-    )
+    render_blocks(&document::read_blocks(&doc.transact()))
+}
+
+/// Markdown and sanitised HTML of a document read as blocks: a live room
+/// reads its blocks under the document's lock and renders them after.
+pub fn render_blocks(blocks: &[document::Block]) -> (String, String) {
+    (super::markdown::render(blocks), super::html::render(blocks))
 }
 
 /// Writes the rendering into the section row when it changed (a new
