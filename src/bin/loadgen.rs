@@ -75,6 +75,9 @@ struct Args {
 const CLIENT_BASE: u64 = 1_000_000;
 
 /// Edits an editor sent and not yet seen by all: (last clock of the edit, sent at).
+/// The span of each p99 reported window by window.
+const WINDOW: Duration = Duration::from_secs(10);
+
 type Pending = Mutex<VecDeque<(u32, Instant)>>;
 
 struct Stats {
@@ -158,7 +161,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
     stats.measuring.store(true, Ordering::SeqCst);
     let sent0 = stats.sent.load(Ordering::SeqCst);
     let deliveries0 = stats.deliveries.load(Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_secs(args.duration)).await;
+    // Where each 10 s window ends in the latency list, to show whether the
+    // figures hold as the documents grow.
+    let mut window_ends = Vec::new();
+    let mut left = Duration::from_secs(args.duration);
+    while !left.is_zero() {
+        let step = left.min(WINDOW);
+        tokio::time::sleep(step).await;
+        left -= step;
+        window_ends.push(stats.latencies_us.lock().map(|l| l.len()).unwrap_or(0));
+    }
     stats.measuring.store(false, Ordering::SeqCst);
     let elapsed = t0.elapsed().as_secs_f64();
     let sent = stats.sent.load(Ordering::SeqCst) - sent0;
@@ -172,6 +184,19 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let per_section = args.editors / args.sections.max(1);
     let expected = sent as f64 * (per_section.saturating_sub(1)) as f64;
     let mut latencies = std::mem::take(&mut *stats.latencies_us.lock().expect("stats"));
+    let mut window_start = 0;
+    let window_p99: Vec<String> = window_ends
+        .iter()
+        .map(|&end| {
+            let mut window = latencies[window_start.min(end)..end.min(latencies.len())].to_vec();
+            window_start = end;
+            window.sort_unstable();
+            let idx = ((window.len() as f64 - 1.0) * 0.99).round() as usize;
+            window.get(idx).map_or("-".to_owned(), |us| {
+                format!("{:.1}", f64::from(*us) / 1000.0)
+            })
+        })
+        .collect();
     latencies.sort_unstable();
     let pct = |p: f64| -> f64 {
         if latencies.is_empty() {
@@ -193,6 +218,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
         pct(0.999),
         pct(1.0),
         latencies.len()
+    );
+    println!(
+        "p99 by {} s window (ms): {}",
+        WINDOW.as_secs(),
+        window_p99.join(" ")
     );
     let endings = stats
         .endings
@@ -333,7 +363,7 @@ struct Edit {
     clock: u32,
 }
 
-/// Types one character at the start of the editor's own paragraph.
+/// Types one character at the end of the editor's own paragraph.
 fn type_one_key(doc: &yrs::Doc, client_id: u64) -> Edit {
     let mut txn = doc.transact_mut();
     let frag = txn.get_or_insert_xml_fragment(FRAGMENT_NAME);
@@ -345,7 +375,10 @@ fn type_one_key(doc: &yrs::Doc, client_id: u64) -> Edit {
         Some(XmlOut::Text(t)) => t,
         _ => p.insert(&mut txn, 0, XmlTextPrelim::new("")),
     };
-    t.insert(&mut txn, 0, "k");
+    // Typed forwards, as people type: each key follows the last, so the
+    // document's items merge as they do for a real editor's keystrokes.
+    let end = t.len(&txn);
+    t.insert(&mut txn, end, "k");
     let update = txn.encode_update_v1();
     let clock = txn.state_vector().get(&yrs::ClientID::new(client_id));
     Edit {
