@@ -74,10 +74,10 @@ struct Args {
 /// Client ids of editors start here, so an update's client id names its editor.
 const CLIENT_BASE: u64 = 1_000_000;
 
-/// Edits an editor sent and not yet seen by all: (last clock of the edit, sent at).
 /// The span of each p99 reported window by window.
 const WINDOW: Duration = Duration::from_secs(10);
 
+/// Edits an editor sent and not yet seen by all: (last clock of the edit, sent at).
 type Pending = Mutex<VecDeque<(u32, Instant)>>;
 
 struct Stats {
@@ -191,20 +191,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
             let mut window = latencies[window_start.min(end)..end.min(latencies.len())].to_vec();
             window_start = end;
             window.sort_unstable();
-            let idx = ((window.len() as f64 - 1.0) * 0.99).round() as usize;
-            window.get(idx).map_or("-".to_owned(), |us| {
-                format!("{:.1}", f64::from(*us) / 1000.0)
-            })
+            format!("{:.1}", percentile_ms(&window, 0.99))
         })
         .collect();
     latencies.sort_unstable();
-    let pct = |p: f64| -> f64 {
-        if latencies.is_empty() {
-            return f64::NAN;
-        }
-        let idx = ((latencies.len() as f64 - 1.0) * p).round() as usize;
-        f64::from(latencies[idx]) / 1000.0
-    };
+    let pct = |p: f64| percentile_ms(&latencies, p);
     println!(
         "edits sent: {sent} ({:.0}/s); deliveries: {deliveries} ({:.0}/s, {:.1}% of expected)",
         sent as f64 / elapsed,
@@ -361,6 +352,15 @@ struct Edit {
     update: Vec<u8>,
     /// The clock of the typed character, which its receivers look for.
     clock: u32,
+}
+
+/// The `p` quantile of sorted latencies (µs), in ms; NaN when there are none.
+fn percentile_ms(sorted_us: &[u32], p: f64) -> f64 {
+    if sorted_us.is_empty() {
+        return f64::NAN;
+    }
+    let idx = ((sorted_us.len() as f64 - 1.0) * p).round() as usize;
+    f64::from(sorted_us[idx]) / 1000.0
 }
 
 /// Types one character at the end of the editor's own paragraph.

@@ -21,6 +21,7 @@ use std::{
 use axum::body::Bytes;
 use tokio::sync::{mpsc, oneshot, watch};
 use uuid::Uuid;
+use yrs::Transact;
 
 use super::{
     Event, protocol,
@@ -683,7 +684,7 @@ pub async fn render_now(state: &AppState, room: &Arc<LiveRoom>) {
         let guard = room.doc.lock().await;
         guard
             .as_ref()
-            .map(|r| document::read_blocks(&yrs::Transact::transact(r.doc())))
+            .map(|r| document::read_blocks(&r.doc().transact()))
     };
     let Some(blocks) = blocks else {
         return;

@@ -271,41 +271,33 @@ impl LiveLog {
             statement = statement.bind(n.channel).bind(n.instance);
         }
         let conn = self.connection().await?;
-        let done = statement.execute(&mut **conn).await;
-        self.settle(done, "storing section updates").await
+        if let Err(e) = statement.execute(&mut **conn).await {
+            // The connection may be broken: close it, and take another for
+            // the next batch.
+            if let Some(conn) = self.own.take() {
+                let _ = conn.close().await;
+            }
+            return Err(internal(format!("storing section updates: {e}")));
+        }
+        Ok(())
     }
 
     async fn connection(&mut self) -> AppResult<&mut PoolConnection<Postgres>> {
-        if self.last_used.elapsed() > LIVE_CONNECTION_IDLE {
-            self.own = None;
-        }
+        let kept = self
+            .own
+            .take()
+            .filter(|_| self.last_used.elapsed() <= LIVE_CONNECTION_IDLE);
         self.last_used = std::time::Instant::now();
-        if self.own.is_none() {
-            let conn = self
+        let conn = match kept {
+            Some(conn) => conn,
+            None => self
                 .db
                 .get_postgres_connection_pool()
                 .acquire()
                 .await
-                .map_err(|e| internal(format!("connecting the persister: {e}")))?;
-            self.own = Some(conn);
-        }
-        self.own
-            .as_mut()
-            .ok_or_else(|| internal("the persister has no connection"))
-    }
-
-    /// After a failed statement the connection may be broken: close it, and
-    /// take another for the next batch.
-    async fn settle<T>(&mut self, done: Result<T, sqlx::Error>, what: &str) -> AppResult<()> {
-        match done {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                if let Some(conn) = self.own.take() {
-                    let _ = conn.close().await;
-                }
-                Err(internal(format!("{what}: {e}")))
-            }
-        }
+                .map_err(|e| internal(format!("connecting the persister: {e}")))?,
+        };
+        Ok(self.own.insert(conn))
     }
 }
 
